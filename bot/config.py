@@ -1,0 +1,125 @@
+"""Settings from the environment (and an optional ``.env``), validated once at start-up.
+
+A bad value stops the bot with one line naming the variable, rather than a traceback later.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from bot.i18n import LOCALES
+
+DEFAULT_API_URL = "https://api.telegram.org"
+DEFAULT_DATABASE_PATH = "data/teman_umkm.db"
+DEFAULT_BROADCAST_RATE = 25.0
+DEFAULT_RETENTION_DAYS = 365
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_path: str = DEFAULT_DATABASE_PATH
+    staff_ids: frozenset[int] = frozenset()
+    default_locale: str = "id"
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
+    port: int = 8443
+    log_level: str = "INFO"
+    staff_chat_id: int | None = None
+    broadcast_rate: float = DEFAULT_BROADCAST_RATE
+    inquiry_retention_days: int = DEFAULT_RETENTION_DAYS
+
+    def __repr__(self) -> str:
+        # The token must never reach a log line, not even through a repr.
+        return f"Settings(api_url={self.api_url!r}, database_path={self.database_path!r})"
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not a whole number") from None
+
+
+def _url(name: str, value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}: {value!r} is not an http(s) URL")
+    return value.rstrip("/")
+
+
+def from_mapping(env: Mapping[str, str]) -> Settings:
+    """Build settings from ``env``; empty values count as unset."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and (":" not in token or " " in token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN: does not look like a token from BotFather")
+
+    staff_ids = set()
+    for part in (get("STAFF_IDS") or "").split(","):
+        if part.strip():
+            staff_ids.add(_int("STAFF_IDS", part.strip()))
+
+    default_locale = (get("DEFAULT_LOCALE") or "id").lower()
+    if default_locale not in LOCALES:
+        raise ConfigError(f"DEFAULT_LOCALE: {default_locale!r} is not one of {', '.join(LOCALES)}")
+
+    log_level = (get("LOG_LEVEL") or "INFO").upper()
+    if not isinstance(logging.getLevelName(log_level), int):
+        raise ConfigError(f"LOG_LEVEL: {log_level!r} is not a logging level")
+
+    webhook_url = get("WEBHOOK_URL")
+    port = _int("PORT", get("PORT") or "8443")
+    if not 0 < port < 65536:
+        raise ConfigError(f"PORT: {port} is not a TCP port")
+
+    rate_text = get("BROADCAST_RATE") or str(DEFAULT_BROADCAST_RATE)
+    try:
+        broadcast_rate = float(rate_text)
+    except ValueError:
+        raise ConfigError(f"BROADCAST_RATE: {rate_text!r} is not a number") from None
+    if not 0 < broadcast_rate <= 1000:
+        raise ConfigError("BROADCAST_RATE: must be between 0 and 1000 messages a second")
+
+    retention = _int("INQUIRY_RETENTION_DAYS", get("INQUIRY_RETENTION_DAYS") or "365")
+    if retention < 1:
+        raise ConfigError("INQUIRY_RETENTION_DAYS: must be at least 1")
+
+    staff_chat = get("STAFF_CHAT_ID")
+    return Settings(
+        token=token,
+        api_url=_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL") or DEFAULT_API_URL),
+        database_path=get("DATABASE_PATH") or DEFAULT_DATABASE_PATH,
+        staff_ids=frozenset(staff_ids),
+        default_locale=default_locale,
+        webhook_url=_url("WEBHOOK_URL", webhook_url) if webhook_url else None,
+        webhook_secret=get("WEBHOOK_SECRET"),
+        port=port,
+        log_level=log_level,
+        staff_chat_id=_int("STAFF_CHAT_ID", staff_chat) if staff_chat else None,
+        broadcast_rate=broadcast_rate,
+        inquiry_retention_days=retention,
+    )
+
+
+def load(env_file: str | Path = ".env") -> Settings:
+    """The process environment wins over ``.env``, which only fills gaps."""
+    merged = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    merged.update(os.environ)
+    return from_mapping(merged)

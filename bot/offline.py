@@ -1,0 +1,352 @@
+"""An in-process Bot API: it answers python-telegram-bot the way Telegram would, offline.
+
+``smebot chat`` runs the real Application on it, and the tests use it to drive whole
+conversations and to inject faults. It checks what Telegram checks (HTML entities, the
+4096-character limit, 64-byte callback data), so a mistake fails here as it would live.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+from bot.text import CALLBACK_DATA_LIMIT, MESSAGE_LIMIT
+
+BOT_USER = {
+    "id": 777000111,
+    "is_bot": True,
+    "first_name": "Teman UMKM",
+    "username": "teman_umkm_bot",
+}
+
+ALLOWED_TAGS = frozenset(
+    {"a", "b", "blockquote", "code", "del", "em", "i", "ins", "pre", "s", "span", "strike"}
+    | {"strong", "tg-emoji", "tg-spoiler", "u"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ApiError(Exception):
+    """A Bot API error answer, as Telegram sends it."""
+
+    code: int
+    description: str
+    retry_after: int | None = None
+
+    def body(self) -> bytes:
+        payload: dict[str, Any] = {
+            "ok": False,
+            "error_code": self.code,
+            "description": self.description,
+        }
+        if self.retry_after is not None:
+            payload["parameters"] = {"retry_after": self.retry_after}
+        return json.dumps(payload).encode()
+
+
+Fault = Callable[[ApiCall], ApiError | None]
+"""Decides, per call, whether to answer with an error instead (tests inject 429, 403, ...)."""
+
+
+class _EntityChecker(HTMLParser):
+    """Telegram's HTML parse mode: known tags, balanced, no stray ``<`` or ``&``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.stack: list[str] = []
+        self.error: str | None = None
+        self.text_length = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f'unsupported start tag "{tag}"'
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.error = f'unmatched end tag "{tag}"'
+
+    def handle_data(self, data: str) -> None:
+        if "<" in data or ">" in data:
+            self.error = "Unexpected '<' or '>': escape them as &lt; and &gt;"
+        self.text_length += len(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if name not in ("lt", "gt", "amp", "quot"):
+            self.error = f"unsupported entity &{name};"
+        self.text_length += 1
+
+    def handle_charref(self, name: str) -> None:
+        self.text_length += 1
+
+
+def check_html(text: str) -> tuple[str | None, int]:
+    """Telegram's parse error for ``text`` (or None) and its length after parsing."""
+    if "&" in text:
+        for position in (i for i, char in enumerate(text) if char == "&"):
+            tail = text[position + 1 : position + 12]
+            if ";" not in tail or not tail.split(";")[0].replace("#", "").isalnum():
+                return "Character '&' is reserved and must be escaped", 0
+    checker = _EntityChecker()
+    checker.feed(text)
+    checker.close()
+    if checker.rawdata:  # an unfinished "<..." left over
+        return "Unexpected end of name token", 0
+    if checker.error is None and checker.stack:
+        checker.error = f'can\'t find end tag corresponding to start tag "{checker.stack[-1]}"'
+    return checker.error, checker.text_length
+
+
+def plain_text(text: str) -> str:
+    """What a user sees of an HTML message (tags dropped, entities decoded)."""
+
+    class _Strip(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.parts: list[str] = []
+
+        def handle_data(self, data: str) -> None:
+            self.parts.append(data)
+
+    stripper = _Strip()
+    stripper.feed(text)
+    stripper.close()
+    return "".join(stripper.parts)
+
+
+@dataclass(slots=True)
+class _Chat:
+    next_message_id: int = 1
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+class OfflineBotAPI(BaseRequest):
+    """Answers Bot API methods in memory and records every call in :attr:`calls`."""
+
+    def __init__(
+        self,
+        fault: Fault | None = None,
+        listener: Callable[[ApiCall, dict | None], None] | None = None,
+    ) -> None:
+        self.calls: list[ApiCall] = []
+        self.fault = fault
+        self.listener = listener
+        self._chats: dict[int, _Chat] = {}
+        self._file_ids = itertools.count(1)
+
+    # -- BaseRequest -------------------------------------------------------------------
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        call = ApiCall(api_method, params)
+        self.calls.append(call)
+        try:
+            error = self.fault(call) if self.fault else None
+            if error is not None:
+                raise error
+            result = self._answer(call)
+        except ApiError as failure:
+            return failure.code, failure.body()
+        if self.listener is not None:
+            self.listener(call, result if isinstance(result, dict) else None)
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    # -- inspection helpers for tests ---------------------------------------------------
+    def sent(self, chat_id: int | None = None) -> list[ApiCall]:
+        """``sendMessage`` calls (optionally to one chat), oldest first."""
+        return [
+            call
+            for call in self.calls
+            if call.method in ("sendMessage", "sendDocument", "sendPhoto")
+            and (chat_id is None or int(call.params["chat_id"]) == chat_id)
+        ]
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        return self._chats.get(chat_id, _Chat()).messages.get(message_id)
+
+    # -- the Bot API ---------------------------------------------------------------------
+    def _answer(self, call: ApiCall) -> Any:
+        handler = getattr(self, f"_api_{call.method}", None)
+        if handler is None:
+            if (
+                call.method.startswith(("set", "delete", "answer"))
+                or call.method == "sendChatAction"
+            ):
+                return True
+            raise ApiError(404, "Not Found: method not found")
+        return handler(call.params)
+
+    def _api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
+
+    def _api_getUpdates(self, params: dict[str, Any]) -> list[Any]:
+        return []
+
+    def _check_text(self, params: dict[str, Any], key: str = "text") -> None:
+        text = str(params.get(key, ""))
+        length = len(text)
+        if params.get("parse_mode") == "HTML":
+            error, length = check_html(text)
+            if error:
+                raise ApiError(400, f"Bad Request: can't parse entities: {error}")
+        if key == "text" and not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if length > MESSAGE_LIMIT:
+            raise ApiError(400, "Bad Request: message is too long")
+        markup = params.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data")
+                if data is not None and len(str(data).encode()) > CALLBACK_DATA_LIMIT:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+
+    def _store(self, chat_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chats.setdefault(chat_id, _Chat())
+        message = {
+            "message_id": chat.next_message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            **body,
+        }
+        chat.messages[chat.next_message_id] = message
+        chat.next_message_id += 1
+        return message
+
+    def _api_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text(params)
+        body: dict[str, Any] = {
+            "text": plain_text(params["text"]) if params.get("parse_mode") else params["text"]
+        }
+        if params.get("reply_markup"):
+            body["reply_markup"] = params["reply_markup"]
+        return self._store(int(params["chat_id"]), body)
+
+    def _api_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"file-{next(self._file_ids)}"
+        body = {
+            "document": {"file_id": file_id, "file_unique_id": file_id},
+            "caption": params.get("caption", ""),
+        }
+        return self._store(int(params["chat_id"]), body)
+
+    def _api_sendPhoto(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"file-{next(self._file_ids)}"
+        body = {
+            "photo": [{"file_id": file_id, "file_unique_id": file_id, "width": 1, "height": 1}],
+            "caption": params.get("caption", ""),
+        }
+        return self._store(int(params["chat_id"]), body)
+
+    def _edit(self, params: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        chat = self._chats.get(int(params.get("chat_id", 0)))
+        message = chat.messages.get(int(params.get("message_id", 0))) if chat else None
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        message.update(changes)
+        if "reply_markup" not in params:
+            message.pop("reply_markup", None)
+        return message
+
+    def _api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text(params)
+        text = plain_text(params["text"]) if params.get("parse_mode") else params["text"]
+        return self._edit(params, {"text": text, "reply_markup": params.get("reply_markup")})
+
+    def _api_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        self._check_text({"text": "-", "reply_markup": params.get("reply_markup")})
+        return self._edit(params, {"reply_markup": params.get("reply_markup")})
+
+    def _api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        chat = self._chats.get(int(params.get("chat_id", 0)))
+        return bool(chat and chat.messages.pop(int(params.get("message_id", 0)), None))
+
+    def _api_copyMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "message_id": self._store(int(params["chat_id"]), {"text": "(copy)"})["message_id"]
+        }
+
+
+class UpdateFactory:
+    """Builds update payloads as Telegram would deliver them, for one conversation each."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(100_000)
+
+    def message(
+        self, user: dict[str, Any], text: str, chat: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """A text message; a leading ``/command`` gets its ``bot_command`` entity."""
+        message: dict[str, Any] = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": chat
+            or {"id": user["id"], "type": "private", "first_name": user.get("first_name", "")},
+            "from": user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            command = text.split()[0]
+            message["entities"] = [
+                {
+                    "type": "bot_command",
+                    "offset": 0,
+                    "length": len(command.encode("utf-16-le")) // 2,
+                }
+            ]
+        return {"update_id": next(self._update_ids), "message": message}
+
+    def callback(self, user: dict[str, Any], data: str, message: dict[str, Any]) -> dict[str, Any]:
+        """A button press on ``message`` (a bot message as :class:`OfflineBotAPI` stored it)."""
+        return {
+            "update_id": next(self._update_ids),
+            "callback_query": {
+                "id": str(next(self._message_ids)),
+                "from": user,
+                "chat_instance": str(user["id"]),
+                "message": message,
+                "data": data,
+            },
+        }
+
+    def raw(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Any other update (``my_chat_member``, ``edited_message``...), numbered."""
+        return {"update_id": next(self._update_ids), **payload}

@@ -1,0 +1,114 @@
+"""One SQLite connection per process, opened with the settings that make writes durable.
+
+aiosqlite runs the connection on its own thread, so every statement is serialised; the
+pragmas below make that single writer safe to share with readers (WAL) and to survive a
+crash or power cut (``synchronous=FULL``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+logger = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5_000
+"""How long a statement waits for another process's lock (a backup, say) before failing."""
+
+MIGRATIONS_PACKAGE = "db.migrations"
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only: it holds personal data."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def _migrations() -> list[tuple[int, str]]:
+    """Numbered ``NNNN_name.sql`` scripts shipped with the package, in order."""
+    scripts = []
+    for item in resources.files(MIGRATIONS_PACKAGE).iterdir():
+        name = item.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            scripts.append((int(name[:4]), item.read_text(encoding="utf-8")))
+    return sorted(scripts)
+
+
+class Database:
+    """The open connection plus the few helpers every table module needs."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Database:
+        if str(path) != ":memory:":
+            _create_private_file(Path(path))
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=FULL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        database = cls(connection)
+        await database.migrate()
+        return database
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+    async def schema_version(self) -> int:
+        row = await self.fetch_one("PRAGMA user_version")
+        return int(row[0]) if row else 0
+
+    async def migrate(self) -> None:
+        """Apply every migration newer than the stored ``user_version``, each atomically."""
+        current = await self.schema_version()
+        for number, script in _migrations():
+            if number <= current:
+                continue
+            logger.info("Applying database migration %04d", number)
+            await self.connection.executescript(
+                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
+            )
+
+    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> int:
+        """Run one write statement in its own transaction; returns the last row id."""
+        cursor = await self.connection.execute(sql, tuple(parameters))
+        row_id = cursor.lastrowid or 0
+        await cursor.close()
+        return row_id
+
+    async def execute_rowcount(self, sql: str, parameters: Iterable[Any] = ()) -> int:
+        """Run one write statement; returns how many rows it changed."""
+        cursor = await self.connection.execute(sql, tuple(parameters))
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        async with self.connection.execute(sql, tuple(parameters)) as cursor:
+            return list(await cursor.fetchall())
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """Several statements that must land together (or not at all)."""
+        await self.connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.connection
+        except BaseException:
+            await self.connection.execute("ROLLBACK")
+            raise
+        await self.connection.execute("COMMIT")

@@ -1,0 +1,36 @@
+"""Callback data: short, prefixed strings, parsed strictly and never trusted.
+
+Every button's data is ``prefix`` or ``prefix:arg:arg``; :func:`pack` refuses anything over
+Telegram's 64-byte limit, and handlers re-check every id they unpack (it may be forged).
+"""
+
+from __future__ import annotations
+
+from bot.text import CALLBACK_DATA_LIMIT
+
+MENU = "menu"
+TOPIC = "topic"  # topic:<topic>:<page>
+ENTRY = "kb"  # kb:<entry_id>
+DETAILS = "kbd"  # kbd:<entry_id>
+LANGUAGE = "lang"  # lang | lang:<locale>
+ASK_STAFF = "ask"
+SUBSCRIBE = "sub"  # sub | sub:on | sub:off
+FEEDBACK = "fb"  # fb:<inquiry_id>:<1|0>
+PICK = "pick"  # pick:<inquiry_id>:<entry_id>
+
+
+def pack(prefix: str, *parts: object) -> str:
+    data = ":".join([prefix, *(str(part) for part in parts)])
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {data!r}")
+    return data
+
+
+def unpack(data: str | None) -> list[str]:
+    """The arguments after the prefix (empty for none)."""
+    return (data or "").split(":")[1:]
+
+
+def pattern(prefix: str) -> str:
+    """A regex for ``CallbackQueryHandler`` matching exactly this prefix."""
+    return rf"^{prefix}(:|$)"

@@ -1,0 +1,157 @@
+"""Free-text questions: logged first, then answered from the knowledge base or sent to staff."""
+
+from __future__ import annotations
+
+import contextlib
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import TelegramError
+
+from bot.inquiries import Question
+from bot.knowledge.confidence import Verdict
+from bot.knowledge.entries import Entry
+from handlers import callbacks as cb
+from handlers import render
+from handlers.context import BotContext
+from handlers.send import send_html, typing_if_slow
+
+ASK_STAFF_FLAG = "ask_staff"
+"""Set by the "Ask staff" button: the user's next message goes straight to staff."""
+
+
+async def question(update: Update, context: BotContext) -> None:
+    message = update.effective_message
+    assert message is not None and context.user_record is not None
+    text = message.text or message.caption or ""
+    for_staff = bool(context.user_data.pop(ASK_STAFF_FLAG, False))
+    service = context.services.inquiries
+    async with typing_if_slow(context.bot, message.chat_id):
+        asked = await service.ask(
+            Question(
+                user_id=context.user_record.id,
+                chat_id=message.chat_id,
+                message_id=message.message_id,
+                locale=context.locale,
+                text=text,
+            ),
+            for_staff=for_staff,
+        )
+    verdict = asked.decision.verdict
+    if verdict is Verdict.ANSWER:
+        await _answer(context, message.chat_id, asked.inquiry_id, asked.entries[0])
+    elif verdict is Verdict.CHOOSE:
+        rows = [
+            [
+                render.button(
+                    entry.text(context.locale).title, cb.pack(cb.PICK, asked.inquiry_id, entry.id)
+                )
+            ]
+            for entry in asked.entries
+        ]
+        rows.append(
+            [
+                render.button(
+                    "💬 " + context._("None of these: ask staff"),
+                    cb.pack(cb.PICK, asked.inquiry_id, "staff"),
+                )
+            ]
+        )
+        await send_html(
+            context.bot,
+            message.chat_id,
+            context._("Which of these did you mean?"),
+            InlineKeyboardMarkup(rows),
+        )
+    else:
+        await _handed_over(context, message.chat_id)
+
+
+async def _answer(context: BotContext, chat_id: int, inquiry_id: int, entry: Entry) -> None:
+    knowledge = context.services.knowledge
+    related = [other for other in map(knowledge.get, entry.related) if other is not None]
+    html, keyboard = render.entry_screen(context, entry, related, inquiry_id=inquiry_id)
+    await send_html(context.bot, chat_id, html, keyboard)
+    await context.services.inquiries.answered_automatically(inquiry_id, entry)
+
+
+async def _handed_over(context: BotContext, chat_id: int) -> None:
+    await send_html(
+        context.bot,
+        chat_id,
+        context._(
+            "I don't have a reliable answer to that yet, so I have passed your question to "
+            "our staff. They will answer you here in this chat. 🙏"
+        ),
+        render.back_to_menu(context),
+    )
+
+
+async def ask_staff(update: Update, context: BotContext) -> None:
+    """The "Ask staff" button: the next message is logged for staff without a search."""
+    query = update.callback_query
+    assert query is not None and query.message is not None
+    await query.answer()
+    context.user_data[ASK_STAFF_FLAG] = True
+    await send_html(
+        context.bot,
+        query.message.chat.id,
+        context._(
+            "Please type your question in one message. Our staff will read it and answer you "
+            "in this chat."
+        ),
+    )
+
+
+async def pick(update: Update, context: BotContext) -> None:
+    """One of the offered candidates, or "none of these" (which leaves it for staff)."""
+    query = update.callback_query
+    assert query is not None and query.message is not None and context.user_record is not None
+    args = cb.unpack(query.data)
+    service = context.services.inquiries
+    inquiry = (
+        await service.get_own(int(args[0]), context.user_record.id)
+        if len(args) == 2 and args[0].isdigit()
+        else None
+    )
+    if inquiry is None:
+        await query.answer(context._("This button has expired."))
+        return
+    await query.answer()
+    chat_id = query.message.chat.id
+    entry = context.services.knowledge.get(args[1])
+    if entry is None or inquiry.status != "open":
+        await _handed_over(context, chat_id)
+        return
+    await _answer(context, chat_id, inquiry.id, entry)
+
+
+async def feedback(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    assert query is not None and context.user_record is not None
+    args = cb.unpack(query.data)
+    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("0", "1"):
+        await query.answer(context._("This button has expired."))
+        return
+    helpful = args[1] == "1"
+    recorded = await context.services.inquiries.feedback(
+        int(args[0]), context.user_record.id, helpful
+    )
+    if not recorded:
+        await query.answer(context._("This button has expired."))
+        return
+    if helpful:
+        await query.answer(context._("Thank you for your feedback!"))
+    else:
+        await query.answer(
+            context._("Sorry about that. Our staff will look at your question and reply here."),
+            show_alert=True,
+        )
+    markup = query.message.reply_markup if query.message else None
+    if markup is not None:
+        rows = [
+            row
+            for row in markup.inline_keyboard
+            if not any(str(b.callback_data or "").startswith(cb.FEEDBACK + ":") for b in row)
+        ]
+        with contextlib.suppress(TelegramError):  # the vote is stored; buttons are cosmetic
+            await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))

@@ -1,0 +1,1 @@
+"""Translations (gettext catalogs) and knowledge-base entries, shipped as package data."""

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.offline import OfflineBotAPI
+from bot.services import Services
+from tests.harness import FakeClock, Harness
+
+STAFF_ID = 900_001
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        token="123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz",
+        database_path=str(tmp_path / "bot.db"),
+        staff_ids=frozenset({STAFF_ID}),
+    )
+
+
+@pytest.fixture
+async def services(settings: Settings, clock: FakeClock) -> AsyncIterator[Services]:
+    services = await Services.start(settings, clock=clock)
+    yield services
+    await services.close()
+
+
+@pytest.fixture
+async def harness(services: Services) -> AsyncIterator[Harness]:
+    api = OfflineBotAPI()
+    application = build_application(services.settings, services, request=api)
+    async with application:
+        yield Harness(application, api)
