@@ -196,6 +196,10 @@ class OfflineBotAPI(BaseRequest):
     def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
         return self._chats.get(chat_id, _Chat()).messages.get(message_id)
 
+    def messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The bot's messages in ``chat_id`` as they now stand (edits applied), oldest first."""
+        return list(self._chats.get(chat_id, _Chat()).messages.values())
+
     # -- the Bot API ---------------------------------------------------------------------
     def _answer(self, call: ApiCall) -> Any:
         handler = getattr(self, f"_api_{call.method}", None)

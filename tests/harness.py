@@ -49,23 +49,15 @@ class Harness:
         return await self.feed(self.updates.message(user, text))
 
     def last_message_with_buttons(self, chat_id: int) -> dict[str, Any]:
-        for call in reversed(self.api.calls):
-            if call.method not in ("sendMessage", "editMessageText"):
-                continue
-            if int(call.params["chat_id"]) != chat_id or not call.params.get("reply_markup"):
-                continue
-            message_id = call.params.get("message_id")
-            if message_id is None:  # a send: find the stored message it became
-                stored = [
-                    m
-                    for m in self.api._chats[chat_id].messages.values()
-                    if m.get("reply_markup") == call.params["reply_markup"]
-                ]
-                return stored[-1]
-            found = self.api.message(chat_id, int(message_id))
-            assert found is not None
-            return found
-        raise AssertionError(f"no message with buttons in chat {chat_id}")
+        """The lowest message on the user's screen that still has inline buttons."""
+        with_buttons = [
+            message
+            for message in self.api.messages(chat_id)
+            if (message.get("reply_markup") or {}).get("inline_keyboard")
+        ]
+        if not with_buttons:
+            raise AssertionError(f"no message with buttons in chat {chat_id}")
+        return with_buttons[-1]
 
     def buttons(self, chat_id: int) -> dict[str, str]:
         """Label → callback data of the newest keyboard in ``chat_id``."""

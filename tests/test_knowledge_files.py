@@ -13,7 +13,7 @@ reviewed: 2026-11-21
 related: [{related}]
 sources: [{{title: T, url: "https://example.org"}}]
 translations:
-  id: {{title: Judul, answer: Jawaban, questions: [Apa?]}}
+  id: {{title: Judul, answer: Jawaban, questions: ["Apa?"]}}
 {english}
 """
 
@@ -38,7 +38,7 @@ def test_missing_language_broken_reference_and_long_answer_are_reported(tmp_path
         "other",
         GOOD.replace("sample", "other").format(
             related="",
-            english=f"  en: {{title: Title, answer: {long_answer}, questions: [What?]}}",
+            english=f'  en: {{title: Title, answer: {long_answer}, questions: ["What?"]}}',
         ),
     )
     problems = "\n".join(load_directory(tmp_path).problems)
@@ -48,7 +48,7 @@ def test_missing_language_broken_reference_and_long_answer_are_reported(tmp_path
 
 
 def test_duplicate_ids_are_reported(tmp_path: Path) -> None:
-    english = "  en: {title: T, answer: A, questions: [Q?]}"
+    english = '  en: {title: T, answer: A, questions: ["Q?"]}'
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     _write(tmp_path / "a", "sample", GOOD.format(related="", english=english))
