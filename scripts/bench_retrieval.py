@@ -1,0 +1,630 @@
+"""Benchmark question answering retrieval against a plain BM25 baseline.
+
+Run from the repository root::
+
+    .venv/bin/python scripts/bench_retrieval.py            # report
+    .venv/bin/python scripts/bench_retrieval.py --tune     # also search thresholds (tune half)
+
+The labelled questions (``tests/data/questions/*.yaml``) are split deterministically: a question
+whose ``zlib.crc32`` of its text is even belongs to the *tune* half, odd to the *held-out* half.
+Thresholds in :mod:`bot.knowledge.confidence` are chosen on the tune half only; the held-out half
+says how well they generalise.
+
+Metrics, per language and overall:
+
+* top-1 / top-3 / MRR: ranking quality on in-scope questions, before any gating.
+* answered: in-scope questions for which the bot, after gating, answers with a right entry or
+  offers a pair containing one (what the user actually experiences).
+* OOS precision / recall: "positive" means handed to staff; recall is the share of out-of-scope
+  questions handed over, precision the share of hand-overs that were out of scope.
+* p50 / p99 latency of search + decision per question, wall clock, on the first pass over a
+  freshly built index (per-term caches empty).
+
+The same run pads the knowledge base to 1,000 entries with synthetic filler entries (real
+vocabulary, shuffled and recombined, random ids) to show how build time and latency grow; it
+also shows CPU time, which stays meaningful when other processes load the machine.
+
+The module is importable: the regression test reuses :func:`evaluate` and :func:`load_questions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import itertools
+import math
+import os
+import random
+import re
+import statistics
+import sys
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bot.knowledge.confidence import (  # noqa: E402
+    DEFAULT_THRESHOLDS,
+    Decision,
+    Thresholds,
+    Verdict,
+    decide_with,
+)
+from bot.knowledge.entries import Entry, EntryText, load_directory  # noqa: E402
+from bot.knowledge.search import Match, Retriever  # noqa: E402
+
+QUESTIONS_DIR = ROOT / "tests" / "data" / "questions"
+PAD_SIZES = (250, 500, 1000)
+"""Knowledge-base sizes for the growth table; the last is the 1,000-entry target."""
+PAD_SEED = 20261121
+"""Fixed seed, so the padded knowledge base is the same on every run."""
+LIMIT = 3
+"""Results asked of each retriever; top-3 accuracy needs three."""
+BUILD_REPEATS = 3
+"""Index builds timed per size; the median is reported (this machine's timings are noisy)."""
+
+UTILITY = {
+    "answer_right": 1.0,
+    "choose_right": 0.75,
+    "handover_in_scope": 0.0,
+    "answer_wrong": -1.0,
+    "choose_wrong": -0.75,
+    "handover_oos": 1.0,
+    "answered_oos": -1.0,
+}
+"""Value of each outcome to the user, for threshold tuning: a wrong answer is worse than a
+hand-over, an extra tap (choosing between two) costs a little."""
+
+GRID = {
+    "answer_min": [round(0.05 + 0.025 * i, 3) for i in range(47)],
+    "choose_min": [round(0.05 + 0.025 * i, 3) for i in range(47)],
+    "close_ratio": [round(0.70 + 0.025 * i, 3) for i in range(13)],
+}
+"""Threshold values tried by ``--tune``; ``choose_min`` above ``answer_min`` is skipped."""
+
+
+# --------------------------------------------------------------------------------------------
+# Questions
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    q: str
+    lang: str
+    style: str
+    expect: frozenset[str] | None
+    """Acceptable entry ids; ``None`` for an out-of-scope question."""
+    source: str
+
+    @property
+    def half(self) -> str:
+        """ "tune" or "held-out", fixed by the question text alone."""
+        return "tune" if zlib.crc32(self.q.encode("utf-8")) % 2 == 0 else "held-out"
+
+    @property
+    def in_scope(self) -> bool:
+        return self.expect is not None
+
+
+def load_questions(directory: Path = QUESTIONS_DIR) -> list[Question]:
+    """All labelled questions; malformed items are skipped with a warning on stderr."""
+    questions: list[Question] = []
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+        for item in data:
+            if not isinstance(item, dict) or not item.get("q"):
+                print(f"warning: {path.name}: skipped {item!r}", file=sys.stderr)
+                continue
+            expect = item.get("expect")
+            ids: frozenset[str] | None
+            if expect is None:
+                ids = None
+            elif isinstance(expect, str):
+                ids = frozenset([expect])
+            else:
+                ids = frozenset(str(e) for e in expect)
+            questions.append(
+                Question(
+                    q=str(item["q"]),
+                    lang=str(item.get("lang", "")),
+                    style=str(item.get("style", "")),
+                    expect=ids,
+                    source=path.stem,
+                )
+            )
+    return questions
+
+
+# --------------------------------------------------------------------------------------------
+# Baseline
+
+
+class BM25Baseline:
+    """Plain BM25 (k1=1.5, b=0.75): lowercase, split on non-letters, nothing else.
+
+    One document per entry: title, example questions, keywords and answer, both languages, the
+    same text the retriever indexes. Scores are raw BM25, not comparable across questions.
+    """
+
+    K1 = 1.5
+    B = 0.75
+    _SPLIT = re.compile(r"[^\W\d_]+")
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._ids = [entry.id for entry in entries]
+        self._postings: dict[str, list[tuple[int, int]]] = {}
+        lengths: list[int] = []
+        for index, entry in enumerate(entries):
+            parts = list(entry.keywords)
+            for text in entry.texts.values():
+                parts += [text.title, text.answer, *text.questions]
+            tokens = self._tokens(" ".join(parts))
+            lengths.append(len(tokens))
+            for term, tf in Counter(tokens).items():
+                self._postings.setdefault(term, []).append((index, tf))
+        count = len(entries)
+        self._average = sum(lengths) / count if count else 0.0
+        self._lengths = lengths
+        self._idf = {
+            term: math.log(1 + (count - len(rows) + 0.5) / (len(rows) + 0.5))
+            for term, rows in self._postings.items()
+        }
+
+    def _tokens(self, text: str) -> list[str]:
+        return self._SPLIT.findall(text.lower())
+
+    def search(self, query: str, limit: int = LIMIT) -> list[Match]:
+        scores: dict[int, float] = {}
+        for term in self._tokens(query):
+            idf = self._idf.get(term)
+            if idf is None:
+                continue
+            for index, tf in self._postings[term]:
+                norm = 1 - self.B + self.B * self._lengths[index] / self._average
+                value = idf * tf * (self.K1 + 1) / (tf + self.K1 * norm)
+                scores[index] = scores.get(index, 0.0) + value
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], self._ids[item[0]]))
+        return [Match(self._ids[index], score) for index, score in ranked[:limit]]
+
+
+def baseline_decide(matches: Sequence[Match], min_score: float) -> Decision:
+    """The baseline's gate: answer the top hit if its raw score reaches ``min_score``."""
+    if matches and matches[0].score >= min_score:
+        return Decision(Verdict.ANSWER, (matches[0],))
+    return Decision(Verdict.HANDOVER, tuple(matches[:2]))
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    question: Question
+    matches: tuple[Match, ...]
+    seconds: float
+    """Wall time of the search; gating is re-done cheaply when tuning."""
+    cpu_seconds: float
+    """CPU time of the search: unlike wall time, not inflated when other processes compete
+    for the machine's cores."""
+
+
+Searcher = Callable[[str, int], list[Match]]
+Decider = Callable[[Sequence[Match]], Decision]
+
+
+def run(search: Searcher, questions: Iterable[Question]) -> list[Outcome]:
+    """Search every question once, timing each search."""
+    outcomes = []
+    for question in questions:
+        start, cpu = time.perf_counter(), time.process_time()
+        matches = search(question.q, LIMIT)
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        outcomes.append(Outcome(question, tuple(matches), seconds, cpu))
+    return outcomes
+
+
+def outcome_kind(question: Question, decision: Decision) -> str:
+    """Which :data:`UTILITY` case a decision falls in."""
+    ids = {m.entry_id for m in decision.matches}
+    if question.expect is None:
+        return "handover_oos" if decision.verdict is Verdict.HANDOVER else "answered_oos"
+    if decision.verdict is Verdict.HANDOVER:
+        return "handover_in_scope"
+    right = bool(ids & question.expect)
+    if decision.verdict is Verdict.ANSWER:
+        return "answer_right" if right else "answer_wrong"
+    return "choose_right" if right else "choose_wrong"
+
+
+@dataclass(slots=True)
+class Metrics:
+    count_in: int = 0
+    count_oos: int = 0
+    top1: float = 0.0
+    top3: float = 0.0
+    mrr: float = 0.0
+    answered: float = 0.0
+    """In-scope questions answered right or offered a pair containing a right entry."""
+    wrong: float = 0.0
+    """In-scope questions answered (alone or as a pair) with no right entry."""
+    handed_in: float = 0.0
+    oos_precision: float = 0.0
+    oos_recall: float = 0.0
+    utility: float = 0.0
+    p50_ms: float = 0.0
+    p99_ms: float = 0.0
+    p99_cpu_ms: float = 0.0
+    kinds: Counter[str] = field(default_factory=Counter)
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """Nearest-rank percentile (no interpolation), 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def evaluate(outcomes: Sequence[Outcome], decide: Decider, extra_ms: float = 0.0) -> Metrics:
+    """Metrics for ``outcomes`` under the gate ``decide``."""
+    metrics = Metrics()
+    latencies = []
+    cpu_latencies = []
+    handed = handed_oos = 0
+    for outcome in outcomes:
+        question = outcome.question
+        start = time.perf_counter()
+        decision = decide(outcome.matches)
+        gate = time.perf_counter() - start
+        latencies.append((outcome.seconds + gate) * 1000 + extra_ms)
+        cpu_latencies.append((outcome.cpu_seconds + gate) * 1000 + extra_ms)
+        kind = outcome_kind(question, decision)
+        metrics.kinds[kind] += 1
+        if decision.verdict is Verdict.HANDOVER:
+            handed += 1
+            handed_oos += not question.in_scope
+        if question.expect is None:
+            metrics.count_oos += 1
+            continue
+        metrics.count_in += 1
+        ranks = [i for i, m in enumerate(outcome.matches) if m.entry_id in question.expect]
+        if ranks:
+            metrics.top1 += ranks[0] == 0
+            metrics.top3 += ranks[0] < 3
+            metrics.mrr += 1 / (ranks[0] + 1)
+    kinds = metrics.kinds
+    if metrics.count_in:
+        n = metrics.count_in
+        metrics.top1 /= n
+        metrics.top3 /= n
+        metrics.mrr /= n
+        metrics.answered = (kinds["answer_right"] + kinds["choose_right"]) / n
+        metrics.wrong = (kinds["answer_wrong"] + kinds["choose_wrong"]) / n
+        metrics.handed_in = kinds["handover_in_scope"] / n
+    if metrics.count_oos:
+        metrics.oos_recall = kinds["handover_oos"] / metrics.count_oos
+    metrics.oos_precision = handed_oos / handed if handed else 1.0
+    metrics.utility = utility(kinds)
+    metrics.p50_ms = percentile(latencies, 0.50)
+    metrics.p99_ms = percentile(latencies, 0.99)
+    metrics.p99_cpu_ms = percentile(cpu_latencies, 0.99)
+    return metrics
+
+
+def utility(kinds: Counter[str]) -> float:
+    """Mean value over in-scope questions plus mean value over out-of-scope questions."""
+    in_kinds = (
+        "answer_right",
+        "choose_right",
+        "handover_in_scope",
+        "answer_wrong",
+        "choose_wrong",
+    )
+    n_in = sum(kinds[k] for k in in_kinds)
+    n_oos = kinds["handover_oos"] + kinds["answered_oos"]
+    value = 0.0
+    if n_in:
+        value += sum(UTILITY[k] * kinds[k] for k in in_kinds) / n_in
+    if n_oos:
+        value += (kinds["handover_oos"] - kinds["answered_oos"]) / n_oos
+    return value
+
+
+# --------------------------------------------------------------------------------------------
+# Threshold tuning (tune half only)
+
+
+def tune_thresholds(outcomes: Sequence[Outcome]) -> tuple[Thresholds, float]:
+    """Grid point with the best neighbourhood-averaged utility on ``outcomes``.
+
+    Averaging over the neighbouring grid points prefers a broad plateau to a narrow peak that
+    would not survive new questions. The gate is evaluated from precomputed per-question
+    values for speed, then the winner is re-checked with the real :func:`decide_with`.
+    """
+    n_in = sum(o.question.in_scope for o in outcomes)
+    n_oos = len(outcomes) - n_in
+    rows = []
+    for o in outcomes:
+        if not o.matches:
+            continue  # always handed over: a constant, irrelevant to the choice
+        share = 1 / max(n_in, 1) if o.question.in_scope else 1 / max(n_oos, 1)
+        best, second = o.matches[0], (o.matches[1] if len(o.matches) > 1 else None)
+        values = [
+            share * UTILITY[outcome_kind(o.question, Decision(verdict, pair))]
+            for verdict, pair in (
+                (Verdict.ANSWER, (best,)),
+                (Verdict.CHOOSE, (best, second) if second else (best,)),
+                (Verdict.HANDOVER, tuple(o.matches[:2])),
+            )
+        ]
+        rows.append((best.score, second.score if second else -math.inf, *values))
+    axes = [GRID["answer_min"], GRID["choose_min"], GRID["close_ratio"]]
+    raw: dict[tuple[int, int, int], float] = {}
+    for k, ratio in enumerate(axes[2]):
+        close = [s2 >= s1 * ratio for s1, s2, *_ in rows]
+        for i, answer_min in enumerate(axes[0]):
+            for j, choose_min in enumerate(axes[1]):
+                if choose_min > answer_min:
+                    continue
+                total = 0.0
+                for (s1, _, answer, choose, handover), near in zip(rows, close, strict=True):
+                    if near:
+                        total += choose if s1 >= choose_min else handover
+                    else:
+                        total += answer if s1 >= answer_min else handover
+                raw[(i, j, k)] = total
+
+    def smoothed(point: tuple[int, int, int]) -> float:
+        values = [
+            raw[neighbour]
+            for delta in itertools.product((-1, 0, 1), repeat=3)
+            if (neighbour := tuple(p + d for p, d in zip(point, delta, strict=True))) in raw
+        ]
+        return sum(values) / len(values)
+
+    best_point = max(raw, key=lambda point: (smoothed(point), raw[point]))
+    i, j, k = best_point
+    chosen = Thresholds(axes[0][i], axes[1][j], axes[2][k])
+    kinds = Counter(outcome_kind(o.question, decide_with(o.matches, chosen)) for o in outcomes)
+    return chosen, utility(kinds)
+
+
+def tune_baseline(outcomes: Sequence[Outcome]) -> float:
+    """Raw BM25 score the baseline must reach to answer, best utility on ``outcomes``."""
+    candidates = sorted({o.matches[0].score for o in outcomes if o.matches} | {0.0})
+    best_value, best_score = -math.inf, 0.0
+    for score in candidates:
+        kinds = Counter(
+            outcome_kind(o.question, baseline_decide(o.matches, score)) for o in outcomes
+        )
+        value = utility(kinds)
+        if value > best_value:
+            best_value, best_score = value, score
+    return best_score
+
+
+# --------------------------------------------------------------------------------------------
+# Padding the knowledge base
+
+
+def pad_entries(entries: Sequence[Entry], size: int, seed: int = PAD_SEED) -> list[Entry]:
+    """``entries`` plus synthetic fillers up to ``size`` entries.
+
+    Fillers recombine the real entries' words (per language and field, shuffled), with lengths
+    copied from a random real entry, so the vocabulary, field lengths and posting-list sizes look
+    like a real, larger knowledge base. Their ids are random and never expected by a question.
+    """
+    rng = random.Random(seed)
+    words: dict[tuple[str, str], list[str]] = {}
+    for entry in entries:
+        for lang, text in entry.texts.items():
+            for name, value in (
+                ("title", text.title),
+                ("answer", text.answer),
+                ("questions", " ".join(text.questions)),
+            ):
+                words.setdefault((lang, name), []).extend(value.split())
+    keywords = [k for entry in entries for k in entry.keywords]
+
+    def sample(lang: str, name: str, like: str) -> str:
+        pool = words[(lang, name)]
+        return " ".join(rng.choice(pool) for _ in range(max(1, len(like.split()))))
+
+    padded = list(entries)
+    while len(padded) < size:
+        model = rng.choice(entries)
+        texts = {
+            lang: EntryText(
+                title=sample(lang, "title", text.title),
+                answer=sample(lang, "answer", text.answer),
+                questions=tuple(sample(lang, "questions", q) + "?" for q in text.questions),
+            )
+            for lang, text in model.texts.items()
+        }
+        padded.append(
+            Entry(
+                id=f"filler-{rng.getrandbits(40):010x}",
+                topic=model.topic,
+                reviewed=model.reviewed,
+                texts=texts,
+                keywords=tuple(rng.sample(keywords, min(len(keywords), len(model.keywords)))),
+            )
+        )
+    return padded
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def median_build_ms(entries: Sequence[Entry]) -> tuple[float, float]:
+    """Median wall and CPU time (ms) of building a :class:`Retriever` over ``entries``."""
+    wall, cpu = [], []
+    for _ in range(BUILD_REPEATS):
+        gc.collect()
+        start, cpu_start = time.perf_counter(), time.process_time()
+        Retriever(entries)
+        wall.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - cpu_start) * 1000)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def _pct(value: float) -> str:
+    return f"{100 * value:5.1f}%"
+
+
+LEGEND = """
+columns: n_in/n_oos = in-scope/off-topic questions; top1, top3, MRR = ranking of in-scope
+questions before gating; answrd = in-scope answered right or offered a pair containing a right
+entry; wrong = in-scope answered (alone or as a pair) without a right entry; hand_in =
+in-scope handed to staff; oosP/oosR = precision/recall of "handed to staff" for off-topic
+questions; p50/p99 = latency of search + decision per question, first pass on a fresh index."""
+
+
+def print_table(title: str, rows: Sequence[tuple[str, Metrics]]) -> None:
+    print(f"\n{title}")
+    header = (
+        f"{'':24} {'n_in':>4} {'n_oos':>5} {'top1':>6} {'top3':>6} {'MRR':>5} {'answrd':>6} "
+        f"{'wrong':>6} {'hand_in':>7} {'oosP':>6} {'oosR':>6} {'p50ms':>6} {'p99ms':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for label, m in rows:
+        print(
+            f"{label:24} {m.count_in:4d} {m.count_oos:5d} {_pct(m.top1)} {_pct(m.top3)} "
+            f"{m.mrr:5.3f} {_pct(m.answered)} {_pct(m.wrong)} {_pct(m.handed_in):>7} "
+            f"{_pct(m.oos_precision)} {_pct(m.oos_recall)} {m.p50_ms:6.2f} {m.p99_ms:6.2f}"
+        )
+
+
+def subsets(outcomes: Sequence[Outcome]) -> list[tuple[str, list[Outcome]]]:
+    """Per language and overall."""
+    return [
+        ("id", [o for o in outcomes if o.question.lang == "id"]),
+        ("en", [o for o in outcomes if o.question.lang == "en"]),
+        ("all", list(outcomes)),
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tune", action="store_true", help="search thresholds on the tune half")
+    parser.add_argument("--misses", action="store_true", help="list tune-half mistakes")
+    args = parser.parse_args(argv)
+
+    loaded = load_directory()
+    for problem in loaded.problems:
+        print(f"warning: entry problem: {problem}", file=sys.stderr)
+    entries = loaded.entries
+    questions = load_questions()
+    known = {e.id for e in entries}
+    for question in questions:
+        missing = (question.expect or frozenset()) - known
+        if missing:
+            print(f"warning: {question.source}: unknown ids {sorted(missing)}", file=sys.stderr)
+    halves = {
+        "held-out": [q for q in questions if q.half == "held-out"],
+        "tune": [q for q in questions if q.half == "tune"],
+        "all": questions,
+    }
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    print(f"machine: {os.cpu_count()} CPUs, load average {load} (timings are wall clock)")
+    print(
+        f"entries: {len(entries)}  questions: {len(questions)} "
+        f"(tune {len(halves['tune'])}, held-out {len(halves['held-out'])}; "
+        f"out of scope {sum(not q.in_scope for q in questions)})"
+    )
+
+    build_ms = median_build_ms(entries)
+    retriever = Retriever(entries)
+    baseline = BM25Baseline(entries)
+    # One pass on a fresh index: per-term caches start empty, as in a bot just started.
+    ours = run(retriever.search, questions)
+    base = run(baseline.search, questions)
+    by_half_ours = {h: [o for o in ours if o.question.half == h] for h in ("tune", "held-out")}
+    by_half_base = {h: [o for o in base if o.question.half == h] for h in ("tune", "held-out")}
+
+    thresholds = DEFAULT_THRESHOLDS
+    if args.tune:
+        tuned, value = tune_thresholds(by_half_ours["tune"])
+        print(f"\ntuned on tune half: {tuned} (utility {value:.3f}); in use: {thresholds}")
+    base_min = tune_baseline(by_half_base["tune"])
+    print(
+        f"thresholds in use: {thresholds}\n"
+        f"baseline: answers its top hit when raw BM25 >= {base_min:.2f} (best on the tune "
+        "half), never offers a choice"
+    )
+
+    def ours_decide(matches: Sequence[Match]) -> Decision:
+        return decide_with(matches, thresholds)
+
+    def base_decide(matches: Sequence[Match]) -> Decision:
+        return baseline_decide(matches, base_min)
+
+    print(LEGEND)
+    for half in ("held-out", "tune", "all"):
+        rows: list[tuple[str, Metrics]] = []
+        for name, outcomes, decide in (("ours", ours, ours_decide), ("BM25", base, base_decide)):
+            chosen = [o for o in outcomes if half == "all" or o.question.half == half]
+            for label, part in subsets(chosen):
+                rows.append((f"{name:9} {label}", evaluate(part, decide)))
+        print_table(f"== {half} ==", rows)
+
+    print(
+        f"\nbuild: {build_ms[0]:.0f} ms wall, {build_ms[1]:.0f} ms CPU for {len(entries)} entries "
+        f"(median of {BUILD_REPEATS})"
+    )
+    print("\n== growth: padded knowledge base (all questions; thresholds unchanged) ==")
+    print(
+        f"{'entries':>7} {'build ms':>8} {'(cpu)':>6} {'p50 ms':>7} {'p99 ms':>7} {'(cpu)':>6}"
+        f" {'top1':>6} {'oosR':>6}   | BM25 {'p50 ms':>7} {'p99 ms':>7} {'top1':>6}"
+    )
+    for size in (len(entries), *PAD_SIZES):
+        padded = pad_entries(entries, size)
+        build, build_cpu = median_build_ms(padded)
+        gc.collect()
+        m = evaluate(run(Retriever(padded).search, questions), ours_decide)
+        b = evaluate(run(BM25Baseline(padded).search, questions), base_decide)
+        print(
+            f"{len(padded):7d} {build:8.0f} {build_cpu:6.0f} {m.p50_ms:7.2f} {m.p99_ms:7.2f} "
+            f"{m.p99_cpu_ms:6.2f} {_pct(m.top1)} {_pct(m.oos_recall)}   |      "
+            f"{b.p50_ms:7.2f} {b.p99_ms:7.2f} {_pct(b.top1)}"
+        )
+    print(
+        "(fillers are word salad drawn from the real entries, so they compete for every\n"
+        " question far more than real entries would: accuracy there is a stress test, not a\n"
+        " forecast. build = median of 3; (cpu) = CPU time, unaffected by other processes)"
+    )
+
+    if args.misses:
+        print("\n== tune-half mistakes (ours) ==")
+        for outcome in by_half_ours["tune"]:
+            decision = ours_decide(outcome.matches)
+            kind = outcome_kind(outcome.question, decision)
+            top_right = (
+                outcome.question.expect is not None
+                and bool(outcome.matches)
+                and outcome.matches[0].entry_id in outcome.question.expect
+            )
+            if kind in ("answer_right", "handover_oos") and (
+                top_right or not outcome.question.in_scope
+            ):
+                continue
+            expect = sorted(outcome.question.expect) if outcome.question.expect else None
+            got = ", ".join(f"{m.entry_id}:{m.score:.2f}" for m in outcome.matches)
+            print(f"[{kind}] {outcome.question.q!r}\n    expect {expect}  got {got}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
