@@ -7,18 +7,27 @@ and the tests (which pass a fake Bot API as ``request``).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
+from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
+from bot.api_policy import ApiPolicy
 from bot.config import Settings
+from bot.delivery import sender_bot, telegram_sender
 from bot.i18n import LOCALES, N_
+from bot.sender import BroadcastSender
 from bot.services import Services
+from handlers.broadcast import TelegramReporter
 from handlers.context import SERVICES_KEY, BotContext
 from handlers.routes import register
+from handlers.staff import set_staff_menu
 
 logger = logging.getLogger(__name__)
 
@@ -26,14 +35,19 @@ USER_COMMANDS = (
     ("start", N_("Start and main menu")),
     ("menu", N_("Topics and buttons")),
     ("help", N_("How to use this bot")),
+    ("cek", N_("Five-minute business and human rights self-check")),
     ("language", N_("Bahasa Indonesia or English")),
-    ("subscribe", N_("Receive training announcements")),
+    ("trainings", N_("Upcoming trainings and registration")),
+    ("subscribe", N_("Choose announcements to receive")),
     ("unsubscribe", N_("Stop announcements")),
+    ("privacy", N_("Your data and your rights")),
 )
 
 
 SETTINGS_KEY = "settings"
 OWNS_SERVICES_KEY = "owns_services"
+RETENTION_TASK_KEY = "retention_task"
+SENDER_KEY = "broadcast_sender"
 
 
 def build_application(
@@ -44,6 +58,7 @@ def build_application(
     ``run_polling`` owns the event loop, and the database connection must live on that loop,
     so ``smebot run`` lets the Application open (and at shutdown close) the services.
     """
+    api_policy = ApiPolicy()
     builder = (
         ApplicationBuilder()
         .token(settings.token or "0:offline")
@@ -58,10 +73,12 @@ def build_application(
         )
         .post_init(_start)
         .post_shutdown(_stop)
+        .rate_limiter(api_policy)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     application = builder.build()
+    api_policy.on_blocked = functools.partial(_mark_blocked, application)
     application.bot_data[SETTINGS_KEY] = settings
     if services is not None:
         application.bot_data[SERVICES_KEY] = services
@@ -75,13 +92,64 @@ async def _start(application: Application) -> None:
             application.bot_data[SETTINGS_KEY]
         )
         application.bot_data[OWNS_SERVICES_KEY] = True
-    await set_command_menus(application)
+    services = application.bot_data[SERVICES_KEY]
+    if application.bot_data.get(OWNS_SERVICES_KEY):
+        # The bot's own process (smebot run): purge now and then daily while it runs.
+        # Elsewhere (the offline chat, tests) the services are shared: purge once at start.
+        application.bot_data[RETENTION_TASK_KEY] = asyncio.create_task(
+            services.privacy.run_daily(), name="retention"
+        )
+        start_sender(application)  # broadcasts and reminders; not in the chat or tests
+    else:
+        await services.privacy.purge_expired()
+    try:
+        await set_command_menus(application)
+    except TelegramError as error:  # cosmetic, and Telegram keeps the last menus it was given
+        logger.warning("Could not set the command menus: %s", error)
 
 
 async def _stop(application: Application) -> None:
+    sender = application.bot_data.pop(SENDER_KEY, None)
+    if sender is not None:  # before the database closes: it records what is in flight
+        await sender.stop()
+    task = application.bot_data.pop(RETENTION_TASK_KEY, None)
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     if application.bot_data.get(OWNS_SERVICES_KEY):
         await application.bot_data[SERVICES_KEY].close()
         logger.info("Database closed")
+
+
+def start_sender(application: Application) -> BroadcastSender:
+    """The broadcast sender as a task on the Application's loop, until ``_stop``.
+
+    It works the queue in the background (see :mod:`bot.sender`), so users' updates keep
+    being answered while a broadcast of any size goes out.
+    """
+    services = application.bot_data[SERVICES_KEY]
+    sender = BroadcastSender(
+        services.db,
+        services.broadcasts,
+        services.users,
+        telegram_sender(sender_bot(application.bot, services.settings.api_url)),
+        services.clock,
+        rate=services.settings.broadcast_rate,
+        reporter=TelegramReporter(application),
+        planner=services.reminders,
+    )
+    application.bot_data[SENDER_KEY] = sender
+    sender.start()
+    return sender
+
+
+async def _mark_blocked(application: Application, user_id: int) -> None:
+    """Telegram answered 403 for a user's chat: they blocked the bot (see bot.api_policy)."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await services.users.set_blocked(user_id, True)
+        logger.info("User %s has blocked the bot; marked as blocked", user_id)
 
 
 async def set_command_menus(application: Application) -> None:
@@ -96,3 +164,13 @@ async def set_command_menus(application: Application) -> None:
         await application.bot.set_my_commands(commands, language_code=locale)
         if locale == default_locale:
             await application.bot.set_my_commands(commands)
+    services = application.bot_data[SERVICES_KEY]
+    for staff_id in sorted(await services.staff.staff_ids()):
+        await set_staff_menu(
+            application.bot,
+            catalogs,
+            default_locale,
+            staff_id,
+            USER_COMMANDS,
+            await services.staff.role_of(staff_id),
+        )

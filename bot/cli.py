@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,10 +48,13 @@ def cmd_chat(args: argparse.Namespace) -> int:
     if args.staff:
         settings = dataclasses.replace(settings, staff_ids=settings.staff_ids | {args.user})
     from bot.chat import run_chat
+    from bot.flood import FloodGuard
     from bot.services import Services
 
     async def main() -> None:
         services = await Services.start(settings)
+        # One local person at a keyboard (or a scripted demo piped in) floods no one.
+        services.flood = FloodGuard(services.clock, enabled=False)
         await run_chat(services, args.user, args.lang or settings.default_locale)
 
     with contextlib.suppress(KeyboardInterrupt):
@@ -69,7 +73,176 @@ def cmd_kb_check(args: argparse.Namespace) -> int:
         topics[entry.topic] = topics.get(entry.topic, 0) + 1
     summary = ", ".join(f"{topic} {count}" for topic, count in sorted(topics.items()))
     print(f"{len(result.entries)} entries ({summary}); {len(result.problems)} problems")
-    return 1 if result.problems else 0
+    from bot import selfcheck
+
+    questions, selfcheck_problems = selfcheck.check({entry.id for entry in result.entries})
+    for problem in selfcheck_problems:
+        print(problem)
+    print(f"self-check: {questions} questions; {len(selfcheck_problems)} problems")
+    return 1 if result.problems or selfcheck_problems else 0
+
+
+def _day(text: str) -> dt.date:
+    from bot.export import parse_day
+
+    try:
+        return parse_day(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-21") from None
+
+
+def cmd_inquiries_export(args: argparse.Namespace) -> int:
+    """Inquiries as CSV or XLSX; see ``bot.export`` for the encoding and injection rules."""
+    from bot import export
+    from db import Database
+
+    try:
+        query = export.Query(args.status, args.since, args.until)
+    except ValueError as error:
+        print(f"smebot: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.format == "xlsx" and args.output is None and sys.stdout.isatty():
+        print("smebot: XLSX is binary: give --output FILE (or redirect)", file=sys.stderr)
+        return EXIT_USAGE
+    settings = _settings()
+
+    async def main() -> list[list[object]]:
+        db = await Database.open(settings.database_path)
+        try:
+            return await export.rows(db, query)
+        finally:
+            await db.close()
+
+    data = asyncio.run(main())
+    try:
+        content = export.render(data, args.format, bom=args.bom or args.output is not None)
+    except export.XlsxUnavailableError:
+        print("smebot: XLSX needs openpyxl: pip install 'teman-umkm[xlsx]'", file=sys.stderr)
+        return 1
+    if args.output is None:
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+    else:
+        with open(args.output, "wb") as handle:
+            handle.write(content)
+        print(f"{len(data)} inquiries written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_db_purge(args: argparse.Namespace) -> int:
+    """Apply the retention period now (the running bot also does it daily)."""
+    from bot.clock import SystemClock
+    from bot.privacy import Privacy
+    from bot.users import UserDirectory
+    from db import Database
+
+    settings = _settings()
+
+    async def main() -> int:
+        db = await Database.open(settings.database_path)
+        try:
+            clock = SystemClock()
+            users = UserDirectory(db, clock, settings.default_locale)
+            return await Privacy(db, clock, users, settings.inquiry_retention_days).purge_expired()
+        finally:
+            await db.close()
+
+    count = asyncio.run(main())
+    print(
+        f"{count} inquiries older than {settings.inquiry_retention_days} days anonymised",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from db.backup import BackupError, backup
+
+    settings = _settings()
+    try:
+        snapshot = backup(Path(settings.database_path), Path(args.file))
+    except BackupError as error:
+        print(f"smebot: backup failed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"backed up to {snapshot.path}: {snapshot.inquiries} inquiries, "
+        f"schema {snapshot.schema_version}, {snapshot.size_bytes} bytes",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from db.backup import BackupError, restore
+
+    settings = _settings()
+    try:
+        snapshot, kept = restore(Path(args.file), Path(settings.database_path))
+    except BackupError as error:
+        print(f"smebot: restore failed: {error}", file=sys.stderr)
+        return 1
+    print(
+        f"restored {settings.database_path} from {args.file}: {snapshot.inquiries} inquiries, "
+        f"schema {snapshot.schema_version}"
+        + (f"; the replaced database is kept as {kept}" if kept else ""),
+        file=sys.stderr,
+    )
+    return 0
+
+
+def cmd_trainings_import(args: argparse.Namespace) -> int:
+    """Create or update trainings from a CSV or YAML file, all rows or none."""
+    from pathlib import Path
+
+    from bot.clock import SystemClock
+    from bot.training_import import import_file
+    from db import Database
+
+    settings = _settings()
+
+    async def main() -> int:
+        db = await Database.open(settings.database_path)
+        try:
+            report = await import_file(db, SystemClock(), Path(args.file))
+        finally:
+            await db.close()
+        for problem in report.problems:
+            print(problem, file=sys.stderr)
+        if report.problems:
+            print(f"{len(report.problems)} problems; nothing imported", file=sys.stderr)
+            return 1
+        print(f"{report.rows} rows: {report.created} trainings created, {report.updated} updated")
+        return 0
+
+    return asyncio.run(main())
+
+
+def cmd_trainings_list(args: argparse.Namespace) -> int:
+    from bot.clock import SystemClock
+    from bot.trainings import TrainingService, format_moment
+    from db import Database
+
+    settings = _settings()
+
+    async def main() -> None:
+        db = await Database.open(settings.database_path)
+        try:
+            for training in await TrainingService(db, SystemClock()).for_staff():
+                seats = f"{training.registered}/{training.capacity or '-'}"
+                print(
+                    f"{training.id:>4}  {training.status:<9}  {seats:>9}  "
+                    f"{format_moment(training.starts_at, training.timezone, 'en'):<40}  "
+                    f"{training.code or '':<24}  {training.text('en').title}"
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+    return 0
 
 
 def parser() -> argparse.ArgumentParser:
@@ -89,6 +262,62 @@ def parser() -> argparse.ArgumentParser:
     kb_commands = kb.add_subparsers(dest="kb_command", required=True)
     check = kb_commands.add_parser("check", help="validate the entry files")
     check.set_defaults(handler=cmd_kb_check)
+
+    inquiries = commands.add_parser("inquiries", help="the questions users asked")
+    inquiry_commands = inquiries.add_subparsers(dest="inquiries_command", required=True)
+    export = inquiry_commands.add_parser(
+        "export",
+        help="write inquiries as CSV (standard output by default) or XLSX",
+        description="Dates are calendar days in Jakarta time (WIB), both ends included. "
+        "Files get a UTF-8 byte-order mark so Excel reads them right; standard output does "
+        "not, unless --bom.",
+    )
+    export.add_argument(
+        "--status", choices=("open", "auto_answered", "answered", "resolved", "spam")
+    )
+    export.add_argument("--since", type=_day, metavar="YYYY-MM-DD")
+    export.add_argument("--until", type=_day, metavar="YYYY-MM-DD")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv")
+    export.add_argument("--output", metavar="FILE", help="write here instead of standard output")
+    export.add_argument("--bom", action="store_true", help="a UTF-8 BOM on standard output too")
+    export.set_defaults(handler=cmd_inquiries_export)
+
+    database = commands.add_parser("db", help="database maintenance")
+    db_commands = database.add_subparsers(dest="db_command", required=True)
+    purge = db_commands.add_parser(
+        "purge", help="anonymise inquiries older than INQUIRY_RETENTION_DAYS now"
+    )
+    purge.set_defaults(handler=cmd_db_purge)
+    backup = db_commands.add_parser(
+        "backup",
+        help="copy the database to FILE, safely, while the bot runs",
+        description="A consistent snapshot through SQLite's backup API; FILE is written "
+        "whole or not at all, readable by its owner only.",
+    )
+    backup.add_argument("file", metavar="FILE")
+    backup.set_defaults(handler=cmd_db_backup)
+    restore = db_commands.add_parser(
+        "restore",
+        help="replace the database with a backup FILE (stop the bot first)",
+        description="Checks FILE first and keeps the replaced database as "
+        "DATABASE_PATH.before-restore.",
+    )
+    restore.add_argument("file", metavar="FILE")
+    restore.set_defaults(handler=cmd_db_restore)
+
+    trainings = commands.add_parser("trainings", help="the training catalogue")
+    training_commands = trainings.add_subparsers(dest="trainings_command", required=True)
+    training_import = training_commands.add_parser(
+        "import",
+        help="create or update trainings from a CSV or YAML file",
+        description="Rows are matched by their code, so importing a corrected file again "
+        "updates them. The file is checked first and imported all or nothing. See "
+        "tests/data/trainings.yaml for the columns.",
+    )
+    training_import.add_argument("file", metavar="FILE")
+    training_import.set_defaults(handler=cmd_trainings_import)
+    training_list = training_commands.add_parser("list", help="current and recent trainings")
+    training_list.set_defaults(handler=cmd_trainings_list)
     return root
 
 

@@ -5,8 +5,10 @@ A bad value stops the bot with one line naming the variable, rather than a trace
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +22,9 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_PATH = "data/teman_umkm.db"
 DEFAULT_BROADCAST_RATE = 25.0
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+"""What Telegram accepts as a webhook ``secret_token``."""
 
 
 class ConfigError(ValueError):
@@ -35,6 +40,7 @@ class Settings:
     default_locale: str = "id"
     webhook_url: str | None = None
     webhook_secret: str | None = None
+    webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     port: int = 8443
     log_level: str = "INFO"
     staff_chat_id: int | None = None
@@ -58,6 +64,22 @@ def _url(name: str, value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(f"{name}: {value!r} is not an http(s) URL")
     return value.rstrip("/")
+
+
+def _ip(name: str, value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        raise ConfigError(f"{name}: {value!r} is not an IP address") from None
+
+
+def _webhook_secret(webhook_url: str | None, secret: str | None) -> str | None:
+    """Webhook mode needs a secret: without it anyone who finds the URL can post updates."""
+    if webhook_url and secret is None:
+        raise ConfigError("WEBHOOK_SECRET: required with WEBHOOK_URL, so only Telegram can post")
+    if secret is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
+        raise ConfigError("WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -")
+    return secret
 
 
 def from_mapping(env: Mapping[str, str]) -> Settings:
@@ -109,7 +131,8 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         staff_ids=frozenset(staff_ids),
         default_locale=default_locale,
         webhook_url=_url("WEBHOOK_URL", webhook_url) if webhook_url else None,
-        webhook_secret=get("WEBHOOK_SECRET"),
+        webhook_secret=_webhook_secret(webhook_url, get("WEBHOOK_SECRET")),
+        webhook_listen=_ip("WEBHOOK_LISTEN", get("WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN),
         port=port,
         log_level=log_level,
         staff_chat_id=_int("STAFF_CHAT_ID", staff_chat) if staff_chat else None,

@@ -65,7 +65,9 @@ class InquiryService:
             for entry in (self._knowledge.get(match.entry_id) for match in decision.matches)
             if entry is not None
         )
-        if decision.matches:
+        if decision.matches and decision.verdict is not Verdict.ANSWER:
+            # An answer about to be sent records its entry and score with the auto_answered
+            # mark (or, if it cannot be sent, with not_delivered): one durable write, not two.
             best = decision.matches[0]
             topic = entries[0].topic if entries else None
             await inquiry_table.set_best_guess(
@@ -73,9 +75,16 @@ class InquiryService:
             )
         return Asked(inquiry_id, decision, entries)
 
-    async def answered_automatically(self, inquiry_id: int, entry: Entry) -> None:
+    async def answered_automatically(
+        self, inquiry_id: int, entry: Entry, score: float | None = None
+    ) -> None:
         """The answer from ``entry`` reached the user."""
-        await inquiry_table.mark_auto_answered(self._db, inquiry_id, entry.id, entry.topic)
+        await inquiry_table.mark_auto_answered(self._db, inquiry_id, entry.id, entry.topic, score)
+
+    async def not_delivered(self, inquiry_id: int, entry: Entry, score: float | None) -> None:
+        """The answer from ``entry`` could not be sent: the question stays open for staff, who
+        see the bot's guess."""
+        await inquiry_table.set_best_guess(self._db, inquiry_id, entry.id, score, entry.topic)
 
     async def feedback(self, inquiry_id: int, user_id: int, helpful: bool) -> bool:
         """👍/👎 on an automatic answer; 👎 puts the question back in the staff inbox."""

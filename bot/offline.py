@@ -168,8 +168,19 @@ class OfflineBotAPI(BaseRequest):
         connect_timeout: Any = None,
         pool_timeout: Any = None,
     ) -> tuple[int, bytes]:
-        api_method = url.rsplit("/", 1)[-1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.contains_files:
+            # Uploads (sendDocument, sendPhoto) kept as ``(file name, bytes)`` for tests.
+            for name, (file_name, content, *_) in request_data.multipart_data.items():
+                params[name] = (file_name, content if isinstance(content, bytes) else b"")
+        return self.handle(url.rsplit("/", 1)[-1], params)
+
+    def handle(self, api_method: str, params: dict[str, Any]) -> tuple[int, bytes]:
+        """Answer one Bot API call: the HTTP status and JSON body Telegram would send.
+
+        Public so that an HTTP front end (the tests' loopback Bot API server) can serve the
+        same answers, checks and faults to a bot running in another process.
+        """
         call = ApiCall(api_method, params)
         self.calls.append(call)
         try:
@@ -259,7 +270,9 @@ class OfflineBotAPI(BaseRequest):
         body: dict[str, Any] = {
             "text": plain_text(params["text"]) if params.get("parse_mode") else params["text"]
         }
-        if params.get("reply_markup"):
+        if (params.get("reply_markup") or {}).get("inline_keyboard") is not None:
+            # Like Telegram: a message keeps only an inline keyboard; reply keyboards (and
+            # their removal) belong to the chat, not to the message.
             body["reply_markup"] = params["reply_markup"]
         return self._store(int(params["chat_id"]), body)
 

@@ -12,6 +12,9 @@ from bot.config import Settings
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH = "telegram"
+BOOTSTRAP_RETRIES = -1
+"""Retry reaching Telegram at start-up for ever (every 1 s, backing off to 30 s): a bot
+restarted during a network outage should come up when the network does, not exit."""
 
 
 def run(settings: Settings) -> None:
@@ -22,15 +25,20 @@ def run(settings: Settings) -> None:
     """
     application = build_application(settings)
     if settings.webhook_url:
-        logger.info("Starting in webhook mode on port %s", settings.port)
+        logger.info(
+            "Starting in webhook mode on %s port %s", settings.webhook_listen, settings.port
+        )
         application.run_webhook(
-            listen="0.0.0.0",
+            listen=settings.webhook_listen,
             port=settings.port,
             url_path=WEBHOOK_PATH,
             webhook_url=f"{settings.webhook_url.rstrip('/')}/{WEBHOOK_PATH}",
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
         logger.info("Starting in polling mode against %s", settings.api_url)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, bootstrap_retries=BOOTSTRAP_RETRIES
+        )

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.broadcasts import BroadcastService
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.desk import Desk
+from bot.drafts import DraftService
+from bot.flood import FloodGuard
+from bot.forms import FormStore
 from bot.i18n import Catalogs
 from bot.inquiries import InquiryService
 from bot.knowledge.base import KnowledgeBase
+from bot.privacy import Privacy
+from bot.registrations import RegistrationService
+from bot.reminders import ReminderPlanner
+from bot.selfcheck import SelfCheckService
+from bot.staff import StaffDirectory
+from bot.stats import StatsService
+from bot.subscriptions import SubscriptionService
+from bot.trainings import TrainingService
 from bot.users import UserDirectory
 from db import Database
 
@@ -22,21 +35,55 @@ class Services:
     users: UserDirectory
     inquiries: InquiryService
     clock: Clock
+    flood: FloodGuard
+    selfcheck: SelfCheckService
+    staff: StaffDirectory
+    desk: Desk
+    drafts: DraftService
+    stats: StatsService
+    privacy: Privacy
+    trainings: TrainingService
+    registrations: RegistrationService
+    subscriptions: SubscriptionService
+    broadcasts: BroadcastService
+    reminders: ReminderPlanner
+    forms: FormStore
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         db = await Database.open(settings.database_path)
         knowledge = await KnowledgeBase.load(db)
-        return cls(
+        users = UserDirectory(db, clock, settings.default_locale)
+        catalogs = Catalogs()
+        trainings = TrainingService(db, clock)
+        broadcasts = BroadcastService(
+            db, clock, catalogs, settings.default_locale, settings.broadcast_rate
+        )
+        services = cls(
             settings=settings,
             db=db,
-            catalogs=Catalogs(),
+            catalogs=catalogs,
             knowledge=knowledge,
-            users=UserDirectory(db, clock, settings.default_locale),
+            users=users,
             inquiries=InquiryService(db, knowledge, clock),
             clock=clock,
+            flood=FloodGuard(clock),
+            selfcheck=SelfCheckService.load(db, clock),
+            staff=StaffDirectory(db, clock, settings.staff_ids),
+            desk=Desk(db, clock, users, knowledge),
+            drafts=DraftService(db, clock, knowledge),
+            stats=StatsService(db, clock),
+            privacy=Privacy(db, clock, users, settings.inquiry_retention_days),
+            trainings=trainings,
+            registrations=RegistrationService(db, clock, trainings),
+            subscriptions=SubscriptionService(db, clock, users),
+            broadcasts=broadcasts,
+            reminders=ReminderPlanner(db, clock, catalogs, broadcasts),
+            forms=await FormStore.load(db, clock),
         )
+        await services.desk.load()
+        return services
 
     def is_staff(self, user_id: int | None) -> bool:
         return user_id is not None and user_id in self.settings.staff_ids

@@ -80,3 +80,8 @@ class UserDirectory:
     async def set_blocked(self, user_id: int, blocked: bool) -> None:
         await user_table.set_blocked(self._db, user_id, blocked)
         self._cache.pop(user_id, None)
+
+    def forget_cached(self, user_id: int) -> None:
+        """Drop the cached profile of a user whose row was deleted (/forgetme): their next
+        message must create a fresh row, not be served from memory."""
+        self._cache.pop(user_id, None)

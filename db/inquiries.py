@@ -68,14 +68,18 @@ async def set_best_guess(
     )
 
 
-async def mark_auto_answered(db: Database, inquiry_id: int, entry_id: str, topic: str) -> None:
-    """Only an open inquiry becomes auto-answered: a staff answer is never overwritten."""
+async def mark_auto_answered(
+    db: Database, inquiry_id: int, entry_id: str, topic: str, score: float | None = None
+) -> None:
+    """Only an open inquiry becomes auto-answered: a staff answer is never overwritten.
+    ``score`` (when given) is the retrieval score, recorded in the same write."""
     await db.execute(
         """
-        UPDATE inquiries SET status = 'auto_answered', entry_id = ?, topic = ?
+        UPDATE inquiries SET status = 'auto_answered', entry_id = ?, topic = ?,
+                             score = COALESCE(?, score)
         WHERE id = ? AND status = 'open'
         """,
-        (entry_id, topic, inquiry_id),
+        (entry_id, topic, score, inquiry_id),
     )
 
 
@@ -111,3 +115,179 @@ async def for_user(db: Database, user_id: int) -> list[InquiryRecord]:
 async def count_by_status(db: Database) -> dict[str, int]:
     rows = await db.fetch_all("SELECT status, COUNT(*) FROM inquiries GROUP BY status")
     return {row[0]: row[1] for row in rows}
+
+
+# -- the staff desk ------------------------------------------------------------------------
+ANSWERABLE = ("open", "auto_answered")
+"""Statuses a staff answer may claim: an automatic answer can still be improved on."""
+
+
+@dataclass(frozen=True, slots=True)
+class DeskFilter:
+    """What the inbox shows; ``None`` means any. ``topic=""`` means "no topic known"."""
+
+    status: str | None = "open"
+    topic: str | None = None
+    language: str | None = None
+
+
+def _desk_where(desk_filter: DeskFilter) -> tuple[str, list[object]]:
+    """A WHERE clause from fixed fragments; only the values are parameters."""
+    clauses = ["anonymised_at IS NULL"]
+    values: list[object] = []
+    if desk_filter.status is not None:
+        clauses.append("status = ?")
+        values.append(desk_filter.status)
+    if desk_filter.topic == "":
+        clauses.append("topic IS NULL")
+    elif desk_filter.topic is not None:
+        clauses.append("topic = ?")
+        values.append(desk_filter.topic)
+    if desk_filter.language is not None:
+        clauses.append("language = ?")
+        values.append(desk_filter.language)
+    return " AND ".join(clauses), values
+
+
+async def desk_page(
+    db: Database, desk_filter: DeskFilter, limit: int, offset: int
+) -> list[InquiryRecord]:
+    """Inquiries matching ``desk_filter``, oldest first (the longest wait is served first)."""
+    where, values = _desk_where(desk_filter)
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM inquiries WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
+        (*values, limit, offset),
+    )
+    return [_record(row) for row in rows]
+
+
+async def desk_count(db: Database, desk_filter: DeskFilter) -> int:
+    where, values = _desk_where(desk_filter)
+    row = await db.fetch_one(f"SELECT COUNT(*) FROM inquiries WHERE {where}", values)
+    return int(row[0]) if row else 0
+
+
+async def claim_answer(
+    db: Database, inquiry_id: int, staff_id: int, answer: str, now: str
+) -> bool:
+    """Mark the inquiry answered by ``staff_id`` *before* the answer is sent.
+
+    One statement, so of two staff members answering at once exactly one gets True and sends;
+    the other is told it is taken. :func:`release_answer` undoes a claim whose send failed.
+    """
+    changed = await db.execute_rowcount(
+        """
+        UPDATE inquiries
+        SET status = 'answered', answer = ?, answered_by = ?, answered_at = ?
+        WHERE id = ? AND status IN ('open', 'auto_answered')
+          AND user_id IS NOT NULL AND anonymised_at IS NULL
+        """,
+        (answer, staff_id, now, inquiry_id),
+    )
+    return changed == 1
+
+
+async def release_answer(db: Database, inquiry_id: int, staff_id: int, claimed_at: str) -> bool:
+    """Give back a claim whose answer never reached the user: the inquiry is open again."""
+    changed = await db.execute_rowcount(
+        """
+        UPDATE inquiries
+        SET status = 'open', answer = NULL, answered_by = NULL, answered_at = NULL
+        WHERE id = ? AND status = 'answered' AND answered_by = ? AND answered_at = ?
+        """,
+        (inquiry_id, staff_id, claimed_at),
+    )
+    return changed == 1
+
+
+async def set_status(
+    db: Database, inquiry_id: int, status: str, allowed_from: tuple[str, ...]
+) -> bool:
+    """Move the inquiry to ``status`` only from one of ``allowed_from``."""
+    placeholders = ", ".join("?" for _ in allowed_from)
+    changed = await db.execute_rowcount(
+        f"UPDATE inquiries SET status = ? WHERE id = ? AND status IN ({placeholders})",
+        (status, inquiry_id, *allowed_from),
+    )
+    return changed == 1
+
+
+async def recent_for_user(db: Database, user_id: int, limit: int) -> list[InquiryRecord]:
+    """The user's newest ``limit`` inquiries, newest first."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM inquiries WHERE user_id = ? ORDER BY created_at DESC, id DESC "
+        "LIMIT ?",
+        (user_id, limit),
+    )
+    return [_record(row) for row in rows]
+
+
+async def count_for_user(db: Database, user_id: int) -> int:
+    row = await db.fetch_one("SELECT COUNT(*) FROM inquiries WHERE user_id = ?", (user_id,))
+    return int(row[0]) if row else 0
+
+
+# -- statistics ------------------------------------------------------------------------------
+GROUPABLE = ("topic", "language", "status")
+"""Columns the statistics may group by (column names cannot be bound parameters)."""
+
+
+async def daily_counts(db: Database, since: str, utc_offset: str) -> dict[str, int]:
+    """Inquiries per local calendar day since ``since``; ``utc_offset`` like ``'+7 hours'``."""
+    rows = await db.fetch_all(
+        """
+        SELECT date(created_at, ?) AS day, COUNT(*) FROM inquiries
+        WHERE created_at >= ? GROUP BY day
+        """,
+        (utc_offset, since),
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def counts_by(db: Database, column: str, since: str) -> dict[str | None, int]:
+    if column not in GROUPABLE:
+        raise ValueError(f"cannot group inquiries by {column!r}")
+    rows = await db.fetch_all(
+        f"SELECT {column}, COUNT(*) FROM inquiries WHERE created_at >= ? GROUP BY {column}",
+        (since,),
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
+async def staff_answer_times(db: Database, since: str) -> list[tuple[str, str]]:
+    """``(created_at, answered_at)`` of every staff-answered inquiry asked since ``since``."""
+    rows = await db.fetch_all(
+        """
+        SELECT created_at, answered_at FROM inquiries
+        WHERE answered_by IS NOT NULL AND answered_at IS NOT NULL AND created_at >= ?
+        """,
+        (since,),
+    )
+    return [(row[0], row[1]) for row in rows]
+
+
+async def oldest_open(db: Database) -> str | None:
+    row = await db.fetch_one("SELECT MIN(created_at) FROM inquiries WHERE status = 'open'")
+    return row[0] if row else None
+
+
+# -- export ----------------------------------------------------------------------------------
+async def for_export(
+    db: Database, status: str | None, since: str | None, until: str | None
+) -> list[InquiryRecord]:
+    """Inquiries created in ``[since, until)`` (UTC, either end open), oldest first."""
+    clauses, values = ["1 = 1"], []
+    if status is not None:
+        clauses.append("status = ?")
+        values.append(status)
+    if since is not None:
+        clauses.append("created_at >= ?")
+        values.append(since)
+    if until is not None:
+        clauses.append("created_at < ?")
+        values.append(until)
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM inquiries WHERE {' AND '.join(clauses)} ORDER BY created_at, id",
+        values,
+    )
+    return [_record(row) for row in rows]

@@ -17,6 +17,7 @@ ASK_STAFF = "ask"
 SUBSCRIBE = "sub"  # sub | sub:on | sub:off
 FEEDBACK = "fb"  # fb:<inquiry_id>:<1|0>
 PICK = "pick"  # pick:<inquiry_id>:<entry_id>
+SELFCHECK = "ck"  # ck | ck:<action>:... (see handlers/selfcheck.py)
 
 
 def pack(prefix: str, *parts: object) -> str:

@@ -12,6 +12,7 @@ from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.services import Services
+from bot.staff import Role
 from bot.users import TelegramUser
 from db.users import UserRecord
 
@@ -25,6 +26,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         super().__init__(application, chat_id=chat_id, user_id=user_id)
         self.user_record: UserRecord | None = None
         self.locale: str = self.services.settings.default_locale
+        self.role: Role = Role.USER
 
     @property
     def services(self) -> Services:
@@ -32,8 +34,14 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
 
     @property
     def is_staff(self) -> bool:
-        """Checked on every update: a staff id is never cached in conversation state."""
-        return self.user_record is not None and self.services.is_staff(self.user_record.id)
+        """Administrators and staff. Resolved afresh for every update by :func:`resolve_user`
+        (never cached in conversation state), so a removed staff member loses access at once."""
+        return self.user_record is not None and self.role.is_staff
+
+    @property
+    def is_admin(self) -> bool:
+        """Administrators: the ids in ``STAFF_IDS``."""
+        return self.user_record is not None and self.role is Role.ADMIN
 
     def _(self, message: str) -> str:
         """Translate ``message`` into this update's locale."""
@@ -57,3 +65,4 @@ async def resolve_user(update: object, context: BotContext) -> None:
         )
     )
     context.locale = users.locale_of(context.user_record)
+    context.role = await context.services.staff.role_of(user.id)

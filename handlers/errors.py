@@ -7,6 +7,8 @@ import logging
 from telegram import Update
 from telegram.error import Forbidden, TelegramError
 
+from bot.faults import storage_problem
+from handlers import failures
 from handlers.context import BotContext
 from handlers.send import send_html
 
@@ -14,12 +16,16 @@ logger = logging.getLogger(__name__)
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    logger.error("Error while handling an update", exc_info=context.error)
+    failures.log_error(update, context)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, Forbidden):
-        return  # the user blocked the bot: nothing can reach them
+        return  # the user blocked the bot (bot.api_policy noted it): nothing reaches them
     await _recover_locale(update, context)
+    problem = storage_problem(context.error)
+    if problem is not None:
+        await failures.report_storage_problem(update, context, problem)
+        return
     if context.is_staff:
         text = context._("⚠️ That did not work: {error}. Details are in the bot's log.").format(
             error=type(context.error).__name__
@@ -42,6 +48,7 @@ async def _recover_locale(update: Update, context: BotContext) -> None:
     users = context.services.users
     try:
         context.user_record = await users.get(update.effective_user.id)
+        context.role = await context.services.staff.role_of(update.effective_user.id)
     except Exception:  # the database may be what failed
         logger.warning("Could not load the user to localise an error message")
         return

@@ -14,6 +14,7 @@ from handlers import callbacks as cb
 from handlers import render
 from handlers.context import BotContext
 from handlers.send import send_html, typing_if_slow
+from handlers.staff_group import post_to_staff_group
 
 ASK_STAFF_FLAG = "ask_staff"
 """Set by the "Ask staff" button: the user's next message goes straight to staff."""
@@ -38,7 +39,9 @@ async def question(update: Update, context: BotContext) -> None:
         )
     verdict = asked.decision.verdict
     if verdict is Verdict.ANSWER:
-        await _answer(context, message.chat_id, asked.inquiry_id, asked.entries[0])
+        entry = asked.entries[0]
+        score = next((m.score for m in asked.decision.matches if m.entry_id == entry.id), None)
+        await _answer(context, message.chat_id, asked.inquiry_id, entry, score)
     elif verdict is Verdict.CHOOSE:
         rows = [
             [
@@ -64,14 +67,21 @@ async def question(update: Update, context: BotContext) -> None:
         )
     else:
         await _handed_over(context, message.chat_id)
+        await post_to_staff_group(context, asked.inquiry_id)
 
 
-async def _answer(context: BotContext, chat_id: int, inquiry_id: int, entry: Entry) -> None:
+async def _answer(
+    context: BotContext, chat_id: int, inquiry_id: int, entry: Entry, score: float | None = None
+) -> None:
     knowledge = context.services.knowledge
     related = [other for other in map(knowledge.get, entry.related) if other is not None]
     html, keyboard = render.entry_screen(context, entry, related, inquiry_id=inquiry_id)
-    await send_html(context.bot, chat_id, html, keyboard)
-    await context.services.inquiries.answered_automatically(inquiry_id, entry)
+    try:
+        await send_html(context.bot, chat_id, html, keyboard)
+    except Exception:
+        await context.services.inquiries.not_delivered(inquiry_id, entry, score)
+        raise
+    await context.services.inquiries.answered_automatically(inquiry_id, entry, score)
 
 
 async def _handed_over(context: BotContext, chat_id: int) -> None:
@@ -121,6 +131,7 @@ async def pick(update: Update, context: BotContext) -> None:
     entry = context.services.knowledge.get(args[1])
     if entry is None or inquiry.status != "open":
         await _handed_over(context, chat_id)
+        await post_to_staff_group(context, inquiry.id)
         return
     await _answer(context, chat_id, inquiry.id, entry)
 
@@ -146,6 +157,7 @@ async def feedback(update: Update, context: BotContext) -> None:
             context._("Sorry about that. Our staff will look at your question and reply here."),
             show_alert=True,
         )
+        await post_to_staff_group(context, int(args[0]), reopened=True)
     markup = query.message.reply_markup if query.message else None
     if markup is not None:
         rows = [

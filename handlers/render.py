@@ -8,6 +8,7 @@ from bot.i18n import LANGUAGE_NAMES, LOCALES
 from bot.knowledge.entries import Entry
 from bot.text import escape
 from handlers import callbacks as cb
+from handlers import training_callbacks as tcb
 from handlers.context import BotContext
 
 ENTRIES_PER_PAGE = 8
@@ -31,10 +32,10 @@ def topic_name(context: BotContext, topic: str) -> str:
 
 def main_menu(context: BotContext) -> InlineKeyboardMarkup:
     _ = context._
-    subscribed = context.user_record is not None and context.user_record.subscribed
     return InlineKeyboardMarkup(
         [
             [button("⚖️ " + topic_name(context, "bhr"), cb.pack(cb.TOPIC, "bhr", 0))],
+            [button("🩺 " + _("Business & human rights self-check"), cb.SELFCHECK)],
             [
                 button(
                     "🤝 " + topic_name(context, "partnership"), cb.pack(cb.TOPIC, "partnership", 0)
@@ -43,10 +44,7 @@ def main_menu(context: BotContext) -> InlineKeyboardMarkup:
             [button("🎓 " + topic_name(context, "training"), cb.pack(cb.TOPIC, "training", 0))],
             [button("💬 " + _("Ask staff a question"), cb.ASK_STAFF)],
             [
-                button(
-                    "🔕 " + _("Stop announcements") if subscribed else "🔔 " + _("Announcements"),
-                    cb.pack(cb.SUBSCRIBE, "off" if subscribed else "on"),
-                ),
+                button("🔔 " + _("Announcements"), cb.SUBSCRIBE),  # topics, opt-in
                 button("🌐 " + _("Language"), cb.LANGUAGE),
             ],
         ]
@@ -80,6 +78,8 @@ def topic_page(
         paging.append(button("▶️", cb.pack(cb.TOPIC, topic, page + 1)))
     if paging:
         rows.append(paging)
+    if topic == "training":
+        rows.append([button("📅 " + context._("Upcoming trainings"), tcb.TRAININGS)])
     rows.append([button("🏠 " + context._("Main menu"), cb.MENU)])
     html = f"<b>{escape(topic_name(context, topic))}</b>\n" + context._(
         "Choose a subject, or just type your question."
@@ -114,7 +114,8 @@ def entry_html(context: BotContext, entry: Entry, *, details: bool = False) -> s
             f'• <a href="{escape(source.url)}">{escape(source.title)}</a>'
             for source in entry.sources
         )
-        parts.append(f"<i>{escape(context._('Sources'))}</i>\n{sources}")
+        if sources:  # entries staff wrote in the bot have none
+            parts.append(f"<i>{escape(context._('Sources'))}</i>\n{sources}")
         parts.append(
             "<i>" + escape(context._("Last reviewed: {date}").format(date=entry.reviewed)) + "</i>"
         )

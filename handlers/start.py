@@ -6,15 +6,23 @@ from telegram import Update
 
 from bot.knowledge.entries import MENU_TOPICS
 from bot.text import escape
-from handlers import render
+from handlers import render, selfcheck, trainings
 from handlers.context import BotContext
 from handlers.send import send_html
+
+TRAINING_LINK = "training_"
 
 
 async def start(update: Update, context: BotContext) -> None:
     """Greet, or open the topic a deep link names (``t.me/<bot>?start=bhr``)."""
     assert update.effective_chat is not None
     payload = context.args[0].lower() if context.args else ""
+    if payload == selfcheck.DEEP_LINK:
+        await selfcheck.send_intro(context, update.effective_chat.id)
+        return
+    if payload.startswith(TRAINING_LINK):  # t.me/<bot>?start=training_12
+        await trainings.open_deep_link(update, context, payload.removeprefix(TRAINING_LINK))
+        return
     if payload in MENU_TOPICS:
         html, keyboard = render.topic_page(
             context, payload, context.services.knowledge.in_topic(payload), 0
@@ -52,7 +60,9 @@ async def help_command(update: Update, context: BotContext) -> None:
             context._("<i>“Do micro businesses have to pay the minimum wage?”</i>"),
             "",
             context._("/menu – topics and buttons"),
+            context._("/cek – five-minute self-check on business and human rights"),
             context._("/language – Bahasa Indonesia or English"),
+            context._("/trainings – upcoming trainings and registration"),
             context._("/subscribe – training announcements"),
             context._("/unsubscribe – stop announcements"),
             "",

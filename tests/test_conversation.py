@@ -79,7 +79,8 @@ async def test_deep_link_opens_the_topic(harness: Harness, payload: str) -> None
     calls = await harness.send(JOHN, f"/start {payload}")
     assert "<b>" in texts(calls)[0]
     assert all(
-        data.startswith(("kb:", "topic:", "menu")) for data in harness.buttons(JOHN["id"]).values()
+        data.startswith(("kb:", "topic:", "menu")) or data == "tr"  # tr: upcoming trainings
+        for data in harness.buttons(JOHN["id"]).values()
     )
 
 

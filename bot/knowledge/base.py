@@ -32,6 +32,17 @@ class KnowledgeBase:
         await kb_table.replace_file_entries(db, result.entries)
         return cls(await kb_table.published(db))
 
+    async def reload(self, db: Database) -> None:
+        """Serve what SQLite publishes now (staff just published a draft), in place.
+
+        In place because every service holds this object: they all answer from the new
+        entries at once. The new index is built before anything is swapped, so a question
+        arriving meanwhile is answered from the old one, never from half of each.
+        """
+        entries = await kb_table.published(db)
+        retriever = Retriever(entries)
+        self._entries, self._retriever = {entry.id: entry for entry in entries}, retriever
+
     def __len__(self) -> int:
         return len(self._entries)
 
