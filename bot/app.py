@@ -24,6 +24,7 @@ from bot.delivery import sender_bot, telegram_sender
 from bot.i18n import LOCALES, N_
 from bot.sender import BroadcastSender
 from bot.services import Services
+from bot.updates import PerUserUpdateProcessor
 from handlers.broadcast import TelegramReporter
 from handlers.context import SERVICES_KEY, BotContext
 from handlers.routes import register
@@ -74,6 +75,7 @@ def build_application(
         .post_init(_start)
         .post_shutdown(_stop)
         .rate_limiter(api_policy)
+        .concurrent_updates(PerUserUpdateProcessor())
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)

@@ -7,6 +7,7 @@ crash or power cut (``synchronous=FULL``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator, Iterable
@@ -47,6 +48,23 @@ class Database:
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
+        # One connection is shared by concurrent tasks (users' updates, the broadcast sender,
+        # the retention job). While one task is inside ``transaction()`` every other task's
+        # statement waits, or it would silently join (and share the fate of) that transaction.
+        self._transaction_lock = asyncio.Lock()
+        self._transaction_owner: asyncio.Task[Any] | None = None
+        self._no_transaction = asyncio.Event()
+        self._no_transaction.set()
+
+    async def wait_for_turn(self) -> None:
+        """Wait until no other task has a transaction open. aiosqlite queues statements in
+        the order they are issued, and nothing else runs between this check and the caller's
+        enqueueing its statement, so the statement cannot land inside another transaction."""
+        while (
+            self._transaction_owner is not None
+            and self._transaction_owner is not asyncio.current_task()
+        ):
+            await self._no_transaction.wait()
 
     @classmethod
     async def open(cls, path: str | Path) -> Database:
@@ -86,29 +104,41 @@ class Database:
 
     async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> int:
         """Run one write statement in its own transaction; returns the last row id."""
+        await self.wait_for_turn()
         cursor = await self.connection.execute(sql, tuple(parameters))
         return cursor.lastrowid or 0
 
     async def execute_rowcount(self, sql: str, parameters: Iterable[Any] = ()) -> int:
         """Run one write statement; returns how many rows it changed."""
+        await self.wait_for_turn()
         cursor = await self.connection.execute(sql, tuple(parameters))
         return cursor.rowcount
 
     async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
         """The first row (it reads them all: meant for queries of one row, or ``LIMIT 1``)."""
+        await self.wait_for_turn()
         rows = await self.connection.execute_fetchall(sql, tuple(parameters))
         return next(iter(rows), None)
 
     async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+        await self.wait_for_turn()
         return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several statements that must land together (or not at all)."""
-        await self.connection.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.connection
-        except BaseException:
-            await self.connection.execute("ROLLBACK")
-            raise
-        await self.connection.execute("COMMIT")
+        """Several statements that must land together (or not at all), one task at a time."""
+        async with self._transaction_lock:
+            await self.wait_for_turn()
+            self._transaction_owner = asyncio.current_task()
+            self._no_transaction.clear()
+            try:
+                await self.connection.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self.connection
+                except BaseException:
+                    await self.connection.execute("ROLLBACK")
+                    raise
+                await self.connection.execute("COMMIT")
+            finally:
+                self._transaction_owner = None
+                self._no_transaction.set()
