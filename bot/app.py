@@ -73,6 +73,7 @@ def build_application(
             )
         )
         .post_init(_start)
+        .post_stop(_stop_sender)
         .post_shutdown(_stop)
         .rate_limiter(api_policy)
         .concurrent_updates(PerUserUpdateProcessor())
@@ -110,10 +111,16 @@ async def _start(application: Application) -> None:
         logger.warning("Could not set the command menus: %s", error)
 
 
-async def _stop(application: Application) -> None:
+async def _stop_sender(application: Application) -> None:
+    """Stop the broadcast sender while the HTTP pool is still open, so messages in flight
+    finish (and are recorded) instead of failing as network errors."""
     sender = application.bot_data.pop(SENDER_KEY, None)
-    if sender is not None:  # before the database closes: it records what is in flight
+    if sender is not None:
         await sender.stop()
+
+
+async def _stop(application: Application) -> None:
+    await _stop_sender(application)  # no-op if post_stop already did it
     task = application.bot_data.pop(RETENTION_TASK_KEY, None)
     if task is not None:
         task.cancel()

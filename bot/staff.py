@@ -23,6 +23,9 @@ STAFF_COMMANDS = (
     ("drafts", N_("Knowledge-base drafts")),
     ("stats", N_("Question statistics")),
     ("export", N_("Export questions as a file")),
+    ("broadcast", N_("Send an announcement to subscribers")),
+    ("broadcasts", N_("Recent announcements and their delivery")),
+    ("newtraining", N_("Add a training to the catalogue")),
 )
 """The staff desk's commands, shown in the command menu of staff chats only."""
 
