@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.flood import FloodVerdict
-from bot.inquiries import Question
 from handlers.context import BotContext
+from handlers.questions import question_of
 from handlers.send import send_html
 
 
@@ -23,16 +23,7 @@ async def guard(update: object, context: BotContext) -> None:
     message = update.message
     text = message.text or message.caption
     if text and not text.startswith("/"):
-        await context.services.inquiries.ask(
-            Question(
-                user_id=context.user_record.id,
-                chat_id=message.chat_id,
-                message_id=message.message_id,
-                locale=context.locale,
-                text=text,
-            ),
-            for_staff=True,
-        )
+        await context.services.inquiries.ask(question_of(message, context), for_staff=True)
     if verdict is FloodVerdict.WARN:
         await send_html(
             context.bot,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.inquiries import Question
@@ -20,23 +20,25 @@ ASK_STAFF_FLAG = "ask_staff"
 """Set by the "Ask staff" button: the user's next message goes straight to staff."""
 
 
+def question_of(message: Message, context: BotContext) -> Question:
+    """The user's message as the inquiry service takes it (a caption counts as text)."""
+    assert context.user_record is not None
+    return Question(
+        user_id=context.user_record.id,
+        chat_id=message.chat_id,
+        message_id=message.message_id,
+        locale=context.locale,
+        text=message.text or message.caption or "",
+    )
+
+
 async def question(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and context.user_record is not None
-    text = message.text or message.caption or ""
     for_staff = bool(context.user_data.pop(ASK_STAFF_FLAG, False))
     service = context.services.inquiries
     async with typing_if_slow(context.bot, message.chat_id):
-        asked = await service.ask(
-            Question(
-                user_id=context.user_record.id,
-                chat_id=message.chat_id,
-                message_id=message.message_id,
-                locale=context.locale,
-                text=text,
-            ),
-            for_staff=for_staff,
-        )
+        asked = await service.ask(question_of(message, context), for_staff=for_staff)
     verdict = asked.decision.verdict
     if verdict is Verdict.ANSWER:
         entry = asked.entries[0]
