@@ -167,7 +167,8 @@ def normalize_phone(text: str) -> str:
         digits = digits[1:]
     elif digits.startswith("0"):
         digits = "62" + digits[1:]
-    if not digits.isdigit() or not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
+    ascii_digits = digits.isascii() and digits.isdigit()  # "²" and "٨" are digits too
+    if not ascii_digits or not PHONE_DIGITS[0] <= len(digits) <= PHONE_DIGITS[1]:
         raise FieldError(N_("That does not look like a phone number."))
     return "+" + digits
 

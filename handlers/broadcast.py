@@ -202,9 +202,10 @@ def _take(form: Form, answer: forms.Answer, now: dt.datetime) -> str:
         return "when" if answer.choice == AudienceKind.ALL.value else "audience_value"
     if step == "audience_value":
         if data["audience"] == AudienceKind.TRAINING.value:
-            if not (answer.choice or "").isdigit():
+            training_id = cb.parse_int(answer.choice)
+            if training_id is None:
                 raise FieldError(N_("Please press one of the buttons."))
-            data["training_id"] = int(answer.choice or 0)
+            data["training_id"] = training_id
         else:
             data["audience_value"] = answer.choice
         _audience(data)  # raises on a value that does not fit
@@ -495,7 +496,8 @@ async def control(update: Update, context: BotContext) -> None:
         return
     args = cb.unpack(query.data)
     service = context.services.broadcasts
-    broadcast = await service.get(int(args[1])) if len(args) == 2 and args[1].isdigit() else None
+    broadcast_id = cb.parse_int(args[1]) if len(args) == 2 else None
+    broadcast = await service.get(broadcast_id) if broadcast_id is not None else None
     if broadcast is None or args[0] not in ("v", "p", "r", "x", "xy"):
         await query.answer(context._("This button has expired."))
         return

@@ -32,6 +32,21 @@ def unpack(data: str | None) -> list[str]:
     return (data or "").split(":")[1:]
 
 
+MAX_ID_DIGITS = 18
+"""A number longer than this cannot be one of ours (SQLite's integers are 64-bit)."""
+
+
+def parse_int(text: str | None) -> int | None:
+    """A non-negative id or page number from callback data or a command, else None.
+
+    ASCII digits only: ``"²".isdigit()`` is true yet ``int("²")`` fails (and ``int("١٢")``
+    is 12); at most :data:`MAX_ID_DIGITS` of them, or SQLite cannot bind the number.
+    """
+    if text is None or not text.isascii() or not text.isdigit() or len(text) > MAX_ID_DIGITS:
+        return None
+    return int(text)
+
+
 def pattern(prefix: str) -> str:
     """A regex for ``CallbackQueryHandler`` matching exactly this prefix."""
     return rf"^{prefix}(:|$)"

@@ -59,9 +59,12 @@ class FormHandler(BaseHandler[Update, BotContext, None]):
         self._application = application
 
     def check_update(self, update: object) -> bool:
-        if not isinstance(update, Update) or update.message is None:
+        """Edits too: an edited answer the form has taken must not become a question."""
+        if not isinstance(update, Update):
             return False
-        message = update.message
+        message = update.message or update.edited_message
+        if message is None:
+            return False
         if message.chat.type != "private" or message.from_user is None:
             return False
         if message.text and message.text.startswith("/"):
@@ -72,7 +75,9 @@ class FormHandler(BaseHandler[Update, BotContext, None]):
 
 async def on_message(update: Update, context: BotContext) -> None:
     message = update.message
-    assert message is not None and message.from_user is not None
+    if message is None:  # an edit of an answer the form has already taken: ignored, as
+        return  # the form has moved on (a new message at the current step is the way)
+    assert message.from_user is not None
     form = await context.services.forms.get(message.from_user.id)
     if form is None or form.flow not in FLOWS:  # erased meanwhile (/forgetme): a question
         if message.text:

@@ -120,9 +120,10 @@ async def pick(update: Update, context: BotContext) -> None:
     assert query is not None and query.message is not None and context.user_record is not None
     args = cb.unpack(query.data)
     service = context.services.inquiries
+    inquiry_id = cb.parse_int(args[0]) if len(args) == 2 else None
     inquiry = (
-        await service.get_own(int(args[0]), context.user_record.id)
-        if len(args) == 2 and args[0].isdigit()
+        await service.get_own(inquiry_id, context.user_record.id)
+        if inquiry_id is not None
         else None
     )
     if inquiry is None:
@@ -142,12 +143,13 @@ async def feedback(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and context.user_record is not None
     args = cb.unpack(query.data)
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("0", "1"):
+    inquiry_id = cb.parse_int(args[0]) if len(args) == 2 else None
+    if inquiry_id is None or args[1] not in ("0", "1"):
         await query.answer(context._("This button has expired."))
         return
     helpful = args[1] == "1"
     recorded = await context.services.inquiries.feedback(
-        int(args[0]), context.user_record.id, helpful
+        inquiry_id, context.user_record.id, helpful
     )
     if not recorded:
         await query.answer(context._("This button has expired."))
@@ -159,7 +161,7 @@ async def feedback(update: Update, context: BotContext) -> None:
             context._("Sorry about that. Our staff will look at your question and reply here."),
             show_alert=True,
         )
-        await post_to_staff_group(context, int(args[0]), reopened=True)
+        await post_to_staff_group(context, inquiry_id, reopened=True)
     markup = query.message.reply_markup if query.message else None
     if markup is not None:
         rows = [

@@ -111,6 +111,7 @@ def register(application: Application) -> None:
             CallbackQueryHandler(drafts.next_topic, pattern=cb.pattern(scb.DRAFT_TOPIC)),
             CallbackQueryHandler(drafts.publish, pattern=cb.pattern(scb.PUBLISH)),
             CallbackQueryHandler(drafts.delete, pattern=cb.pattern(scb.DELETE_DRAFT)),
+            CallbackQueryHandler(start.expired_button),  # any other button: after all above
             ChatMemberHandler(members.membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
             MessageHandler(GROUP_REPLY, desk.group_reply),
             forms.FormHandler(application),  # a user with an open form: their answers

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from bot.i18n import LOCALES
 from bot.knowledge.entries import TOPICS
 from db.inquiries import DeskFilter
+from handlers.callbacks import parse_int
 
 INBOX = "sdi"  # sdi:<view>
 REPLY = "sdr"  # sdr:<inquiry_id>
@@ -82,9 +83,10 @@ class View:
     def decode(cls, text: str) -> View | None:
         """The view in ``text``, or None if any part is not one we could have made."""
         parts = text.split(".")
-        if len(parts) != 4 or not parts[0].isdigit():
+        offset = parse_int(parts[0]) if len(parts) == 4 else None
+        if offset is None:
             return None
-        offset, status, topic, language = int(parts[0]), parts[1], parts[2], parts[3]
+        status, topic, language = parts[1], parts[2], parts[3]
         if status not in STATUS_CODES or topic not in TOPIC_ORDER:
             return None
         if language not in LANGUAGE_ORDER:
@@ -123,10 +125,3 @@ class View:
             elif word in LOCALES:
                 view = replace(view, language=word)
         return view
-
-
-def parse_int(text: str | None) -> int | None:
-    """A positive id from callback data or a command, else None."""
-    if text is None or not text.isdigit() or len(text) > 18:
-        return None
-    return int(text)

@@ -84,6 +84,13 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     )
 
 
+async def expired_button(update: Update, context: BotContext) -> None:
+    """A button no handler knows (from an older version of the bot, or forged): answered,
+    or the user's app would show its spinner until Telegram gives up."""
+    assert update.callback_query is not None
+    await update.callback_query.answer(context._("This button has expired."))
+
+
 async def not_text(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice notes: politely ask for text."""
     assert update.effective_chat is not None

@@ -28,7 +28,7 @@ async def show_topic(update: Update, context: BotContext) -> None:
     if topic not in MENU_TOPICS:
         await query.answer(context._("This button has expired."), show_alert=False)
         return
-    page = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    page = (cb.parse_int(args[1]) if len(args) > 1 else None) or 0
     html, keyboard = render.topic_page(
         context, topic, context.services.knowledge.in_topic(topic), page
     )

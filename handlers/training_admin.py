@@ -145,7 +145,7 @@ async def list_button(update: Update, context: BotContext) -> None:
     if not await _staff_only(update, context):
         return
     args = cb.unpack(query.data)
-    html, keyboard = await _list(context, int(args[0]) if args and args[0].isdigit() else 0)
+    html, keyboard = await _list(context, (cb.parse_int(args[0]) if args else None) or 0)
     await query.answer()
     await query.edit_message_text(html, reply_markup=keyboard)
 
@@ -187,8 +187,9 @@ async def _training(update: Update, context: BotContext) -> Training | None:
     query = update.callback_query
     assert query is not None
     args = cb.unpack(query.data)
+    training_id = cb.parse_int(args[0]) if args else None
     training = (
-        await context.services.trainings.get(int(args[0])) if args and args[0].isdigit() else None
+        await context.services.trainings.get(training_id) if training_id is not None else None
     )
     if training is None:
         await query.answer(context._("This button has expired."))

@@ -57,7 +57,7 @@ async def list_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
     args = cb.unpack(query.data)
-    page = int(args[0]) if args and args[0].isdigit() else 0
+    page = (cb.parse_int(args[0]) if args else None) or 0
     html, keyboard = await _list(context, page)
     await query.answer()
     await query.edit_message_text(html, reply_markup=keyboard)
@@ -84,7 +84,10 @@ async def show(update: Update, context: BotContext) -> None:
 async def open_deep_link(update: Update, context: BotContext, argument: str) -> None:
     """``/start training_<id>``: the training's screen (or the list, if it is not there)."""
     assert update.effective_chat is not None
-    training = await context.services.trainings.get(int(argument)) if argument.isdigit() else None
+    training_id = cb.parse_int(argument)
+    training = (
+        await context.services.trainings.get(training_id) if training_id is not None else None
+    )
     if training is None or (training.status == "draft" and not context.is_staff):
         html, keyboard = await _list(context, 0)
         await send_html(context.bot, update.effective_chat.id, html, keyboard)
@@ -110,9 +113,10 @@ async def send_training(context: BotContext, chat_id: int, training: Training) -
 async def _training_from(data: str | None, context: BotContext) -> Training | None:
     """The training a button names, if it exists and this user may see it."""
     args = cb.unpack(data)
-    if not args or not args[0].isdigit():
+    training_id = cb.parse_int(args[0]) if args else None
+    if training_id is None:
         return None
-    training = await context.services.trainings.get(int(args[0]))
+    training = await context.services.trainings.get(training_id)
     if training is None or (training.status == "draft" and not context.is_staff):
         return None
     return training
