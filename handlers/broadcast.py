@@ -32,6 +32,7 @@ from handlers import callbacks as cb
 from handlers import forms, render
 from handlers import training_callbacks as tcb
 from handlers.context import SERVICES_KEY, BotContext
+from handlers.guards import staff_only
 from handlers.send import send_html
 from handlers.training_render import short
 
@@ -50,7 +51,7 @@ Translate = Callable[[str], str]
 
 async def command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     await start_form(context, update.effective_chat.id, {})
 
@@ -62,18 +63,6 @@ async def start_form(context: BotContext, chat_id: int, preset: dict[str, object
         context.user_record.id, FLOW, "text", {"texts": {}, **preset}
     )
     await _ask(context, chat_id, form)
-
-
-async def _staff_only(update: Update, context: BotContext) -> bool:
-    if context.is_staff:
-        return True
-    if update.callback_query is not None:
-        await update.callback_query.answer(context._("This is for ministry staff only."))
-    elif update.effective_chat is not None:
-        await send_html(
-            context.bot, update.effective_chat.id, context._("This is for ministry staff only.")
-        )
-    return False
 
 
 # -- the form ------------------------------------------------------------------------------
@@ -448,7 +437,7 @@ async def _title(context: BotContext, training_id: int | None) -> str | None:
 async def list_command(update: Update, context: BotContext) -> None:
     """/broadcasts: the recent ones, newest first, each opening its progress screen."""
     assert update.effective_chat is not None
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     await _send_list(context, update.effective_chat.id)
 
@@ -456,7 +445,7 @@ async def list_command(update: Update, context: BotContext) -> None:
 async def list_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     await query.answer()
     await _send_list(context, query.message.chat.id)
@@ -492,7 +481,7 @@ async def control(update: Update, context: BotContext) -> None:
     """``bc:<action>:<id>``: v(iew), p(ause), r(esume), x (cancel: ask), xy (cancel: do)."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await _staff_only(update, context):
+    if not await staff_only(update, context):
         return
     args = cb.unpack(query.data)
     service = context.services.broadcasts

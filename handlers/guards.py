@@ -1,0 +1,24 @@
+"""Checks shared by the staff-only flows (broadcasts, the training catalogue)."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.context import BotContext
+from handlers.send import send_html
+
+
+async def staff_only(update: Update, context: BotContext) -> bool:
+    """True for staff; anyone else is told, on the button or in the chat, and gets False.
+
+    The role comes from ``context``, resolved afresh for this very update, so a button pressed
+    after the presser lost the role is refused too.
+    """
+    if context.is_staff:
+        return True
+    refusal = context._("This is for ministry staff only.")
+    if update.callback_query is not None:
+        await update.callback_query.answer(refusal)
+    elif update.effective_chat is not None:
+        await send_html(context.bot, update.effective_chat.id, refusal)
+    return False
