@@ -32,7 +32,7 @@ from handlers import callbacks as cb
 from handlers import forms, render
 from handlers import training_callbacks as tcb
 from handlers.context import SERVICES_KEY, BotContext
-from handlers.guards import staff_only
+from handlers.guards import staff_form_allowed, staff_only
 from handlers.send import send_html
 from handlers.training_render import short
 
@@ -229,9 +229,7 @@ def _audience(data: dict[str, object]) -> Audience:
 async def on_answer(update: Update, context: BotContext, form: Form, answer: forms.Answer) -> None:
     assert update.effective_chat is not None and context.user_record is not None
     chat_id = update.effective_chat.id
-    if not context.is_staff:
-        await context.services.forms.finish(context.user_record.id)  # the role was removed
-        await send_html(context.bot, chat_id, context._("This is for ministry staff only."))
+    if not await staff_form_allowed(context, chat_id):
         return
     if form.step == "confirm":
         if answer.choice == SEND:

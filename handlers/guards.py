@@ -22,3 +22,15 @@ async def staff_only(update: Update, context: BotContext) -> bool:
     elif update.effective_chat is not None:
         await send_html(context.bot, update.effective_chat.id, refusal)
     return False
+
+
+async def staff_form_allowed(context: BotContext, chat_id: int) -> bool:
+    """True while the form's filler is still staff; otherwise the form is ended and they are
+    told. A staff form can outlive the role (``/staff remove`` mid-form), so every answer
+    checks it again."""
+    if context.is_staff:
+        return True
+    assert context.user_record is not None
+    await context.services.forms.finish(context.user_record.id)
+    await send_html(context.bot, chat_id, context._("This is for ministry staff only."))
+    return False

@@ -38,7 +38,7 @@ from handlers import forms, render
 from handlers import training_callbacks as tcb
 from handlers import training_render as view
 from handlers.context import BotContext
-from handlers.guards import staff_only
+from handlers.guards import staff_form_allowed, staff_only
 from handlers.send import send_html
 
 NEW_FLOW = "training"
@@ -533,9 +533,7 @@ async def on_new_answer(
 ) -> None:
     assert update.effective_chat is not None and context.user_record is not None
     chat_id = update.effective_chat.id
-    if not context.is_staff:
-        await context.services.forms.finish(context.user_record.id)  # the role was removed
-        await send_html(context.bot, chat_id, context._("This is for ministry staff only."))
+    if not await staff_form_allowed(context, chat_id):
         return
     try:
         _apply(form.step, answer, form.data, context.services.clock.now())
@@ -563,9 +561,7 @@ async def on_edit_answer(
 ) -> None:
     assert update.effective_chat is not None and context.user_record is not None
     chat_id = update.effective_chat.id
-    if not context.is_staff:
-        await context.services.forms.finish(context.user_record.id)  # the role was removed
-        await send_html(context.bot, chat_id, context._("This is for ministry staff only."))
+    if not await staff_form_allowed(context, chat_id):
         return
     service = context.services.trainings
     training = await service.get(int(form.data["training_id"]))
