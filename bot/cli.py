@@ -107,11 +107,8 @@ def cmd_inquiries_export(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> list[list[object]]:
-        db = await Database.open(settings.database_path)
-        try:
+        async with Database.opened(settings.database_path) as db:
             return await export.rows(db, query)
-        finally:
-            await db.close()
 
     data = asyncio.run(main())
     try:
@@ -139,13 +136,10 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> int:
-        db = await Database.open(settings.database_path)
-        try:
+        async with Database.opened(settings.database_path) as db:
             clock = SystemClock()
             users = UserDirectory(db, clock, settings.default_locale)
             return await Privacy(db, clock, users, settings.inquiry_retention_days).purge_expired()
-        finally:
-            await db.close()
 
     count = asyncio.run(main())
     print(
@@ -205,11 +199,8 @@ def cmd_trainings_import(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> int:
-        db = await Database.open(settings.database_path)
-        try:
+        async with Database.opened(settings.database_path) as db:
             report = await import_file(db, SystemClock(), Path(args.file))
-        finally:
-            await db.close()
         for problem in report.problems:
             print(problem, file=sys.stderr)
         if report.problems:
@@ -229,8 +220,7 @@ def cmd_trainings_list(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> None:
-        db = await Database.open(settings.database_path)
-        try:
+        async with Database.opened(settings.database_path) as db:
             for training in await TrainingService(db, SystemClock()).for_staff():
                 seats = f"{training.registered}/{training.capacity or '-'}"
                 print(
@@ -238,8 +228,6 @@ def cmd_trainings_list(args: argparse.Namespace) -> int:
                     f"{format_moment(training.starts_at, training.timezone, 'en'):<40}  "
                     f"{training.code or '':<24}  {training.text('en').title}"
                 )
-        finally:
-            await db.close()
 
     asyncio.run(main())
     return 0

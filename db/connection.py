@@ -80,6 +80,16 @@ class Database:
         await database.migrate()
         return database
 
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, path: str | Path) -> AsyncIterator[Database]:
+        """The database for one command-line job, closed however the job ends."""
+        database = await cls.open(path)
+        try:
+            yield database
+        finally:
+            await database.close()
+
     async def close(self) -> None:
         await self.connection.close()
 
