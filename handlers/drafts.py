@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 
 from bot.drafts import Created, issues
@@ -150,6 +150,13 @@ async def text_received(update: Update, context: BotContext, entry_id: str, lang
     await send_html(context.bot, message.chat_id, html, keyboard)
 
 
+async def _redraw(query: CallbackQuery, context: BotContext, entry: Entry) -> None:
+    """Show the draft's card again in place, after a change to it."""
+    html, keyboard = _screen(context, entry)
+    with contextlib.suppress(TelegramError):  # unchanged text, or the message is gone
+        await query.edit_message_text(html, reply_markup=keyboard)
+
+
 @staff_only
 async def next_topic(update: Update, context: BotContext) -> None:
     query = update.callback_query
@@ -160,9 +167,7 @@ async def next_topic(update: Update, context: BotContext) -> None:
     entry = await context.services.drafts.next_topic(entry.id)
     await query.answer()
     if entry is not None:
-        html, keyboard = _screen(context, entry)
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_text(html, reply_markup=keyboard)
+        await _redraw(query, context, entry)
 
 
 @staff_only
@@ -183,9 +188,7 @@ async def publish(update: Update, context: BotContext) -> None:
     )
     entry = await context.services.drafts.get(entry.id)
     if entry is not None:
-        html, keyboard = _screen(context, entry)
-        with contextlib.suppress(TelegramError):
-            await query.edit_message_text(html, reply_markup=keyboard)
+        await _redraw(query, context, entry)
 
 
 @staff_only
