@@ -32,7 +32,7 @@ from handlers import callbacks as cb
 from handlers import forms, render
 from handlers import training_callbacks as tcb
 from handlers.context import SERVICES_KEY, BotContext
-from handlers.guards import staff_form_allowed, staff_only
+from handlers.guards import is_staff_or_told, staff_form_allowed
 from handlers.send import send_html
 from handlers.training_render import short
 
@@ -51,7 +51,7 @@ Translate = Callable[[str], str]
 
 async def command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     await start_form(context, update.effective_chat.id, {})
 
@@ -435,7 +435,7 @@ async def _title(context: BotContext, training_id: int | None) -> str | None:
 async def list_command(update: Update, context: BotContext) -> None:
     """/broadcasts: the recent ones, newest first, each opening its progress screen."""
     assert update.effective_chat is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     await _send_list(context, update.effective_chat.id)
 
@@ -443,7 +443,7 @@ async def list_command(update: Update, context: BotContext) -> None:
 async def list_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     await query.answer()
     await _send_list(context, query.message.chat.id)
@@ -479,7 +479,7 @@ async def control(update: Update, context: BotContext) -> None:
     """``bc:<action>:<id>``: v(iew), p(ause), r(esume), x (cancel: ask), xy (cancel: do)."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     args = cb.unpack(query.data)
     service = context.services.broadcasts

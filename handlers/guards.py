@@ -8,7 +8,7 @@ from handlers.context import BotContext
 from handlers.send import send_html
 
 
-async def staff_only(update: Update, context: BotContext) -> bool:
+async def is_staff_or_told(update: Update, context: BotContext) -> bool:
     """True for staff; anyone else is told, on the button or in the chat, and gets False.
 
     The role comes from ``context``, resolved afresh for this very update, so a button pressed

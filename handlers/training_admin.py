@@ -38,7 +38,7 @@ from handlers import forms, render
 from handlers import training_callbacks as tcb
 from handlers import training_render as view
 from handlers.context import BotContext
-from handlers.guards import staff_form_allowed, staff_only
+from handlers.guards import is_staff_or_told, staff_form_allowed
 from handlers.send import send_html
 
 NEW_FLOW = "training"
@@ -131,7 +131,7 @@ async def send_list(context: BotContext, chat_id: int, page: int = 0) -> None:
 async def list_button(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     args = cb.unpack(query.data)
     html, keyboard = await _list(context, (cb.parse_int(args[0]) if args else None) or 0)
@@ -188,7 +188,7 @@ async def _training(update: Update, context: BotContext) -> Training | None:
 async def manage(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     training = await _training(update, context)
     if training is None:
@@ -235,7 +235,7 @@ async def set_status(update: Update, context: BotContext) -> None:
     """``trs:<id>:<status>``; cancelling asks first (``trs:<id>:cancelled:y`` confirms)."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     training = await _training(update, context)
     if training is None:
@@ -278,7 +278,7 @@ async def set_status(update: Update, context: BotContext) -> None:
 async def registrants(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     training = await _training(update, context)
     if training is None:
@@ -299,7 +299,7 @@ async def announce(update: Update, context: BotContext) -> None:
     """A broadcast to this training's registrants: the /broadcast form, audience chosen."""
     query = update.callback_query
     assert query is not None and query.message is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     training = await _training(update, context)
     if training is None:
@@ -317,7 +317,7 @@ async def announce(update: Update, context: BotContext) -> None:
 
 async def new_command(update: Update, context: BotContext) -> None:
     assert update.effective_chat is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     await _start_new(context, update.effective_chat.id)
 
@@ -340,7 +340,7 @@ async def edit(update: Update, context: BotContext) -> None:
     ``tre:new`` starts /newtraining."""
     query = update.callback_query
     assert query is not None and query.message is not None and context.user_record is not None
-    if not await staff_only(update, context):
+    if not await is_staff_or_told(update, context):
         return
     args = cb.unpack(query.data)
     if args == ["new"]:
