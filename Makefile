@@ -46,9 +46,9 @@ format: $(STAMP)
 # the new (empty) entries in both .po files, and `make test` fails until none is missing.
 messages: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-location \
-		--sort-output -o $(LOCALES)/messages.pot .
+		--sort-output -w 100 -o $(LOCALES)/messages.pot .
 	$(BIN)/pybabel update -i $(LOCALES)/messages.pot -d $(LOCALES) -D messages \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete -w 100
 
 kb-check: $(STAMP)
 	$(BIN)/smebot kb check

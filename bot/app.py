@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.updates import PerUserUpdateProcessor
 from handlers.broadcast import TelegramReporter
 from handlers.context import SERVICES_KEY, BotContext
+from handlers.questions import expire_choice_prompts
 from handlers.routes import register
 from handlers.staff import set_staff_menu
 
@@ -48,6 +49,10 @@ USER_COMMANDS = (
 SETTINGS_KEY = "settings"
 OWNS_SERVICES_KEY = "owns_services"
 RETENTION_TASK_KEY = "retention_task"
+CHOICE_TASK_KEY = "choice_expiry_task"
+CHOICE_SWEEP_SECONDS = 60
+"""How often untapped choice prompts are looked for: a question waits at most this long
+beyond ``CHOICE_TIMEOUT_MINUTES`` before staff see it."""
 SENDER_KEY = "broadcast_sender"
 
 
@@ -102,6 +107,9 @@ async def _start(application: Application) -> None:
         application.bot_data[RETENTION_TASK_KEY] = asyncio.create_task(
             services.privacy.run_daily(), name="retention"
         )
+        application.bot_data[CHOICE_TASK_KEY] = asyncio.create_task(
+            _expire_choices_periodically(application), name="choice-expiry"
+        )
         start_sender(application)  # broadcasts and reminders; not in the chat or tests
     else:
         await services.privacy.purge_expired()
@@ -121,14 +129,26 @@ async def _stop_sender(application: Application) -> None:
 
 async def _stop(application: Application) -> None:
     await _stop_sender(application)  # no-op if post_stop already did it
-    task = application.bot_data.pop(RETENTION_TASK_KEY, None)
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    for key in (RETENTION_TASK_KEY, CHOICE_TASK_KEY):
+        task = application.bot_data.pop(key, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     if application.bot_data.get(OWNS_SERVICES_KEY):
         await application.bot_data[SERVICES_KEY].close()
         logger.info("Database closed")
+
+
+async def _expire_choices_periodically(application: Application) -> None:
+    """Send untapped choice prompts to staff, every :data:`CHOICE_SWEEP_SECONDS`."""
+    context = BotContext(application)
+    while True:
+        try:
+            await expire_choice_prompts(context)
+        except Exception:  # a failed sweep must not end the loop; the next one retries
+            logger.exception("Expiring choice prompts failed")
+        await asyncio.sleep(CHOICE_SWEEP_SECONDS)
 
 
 def start_sender(application: Application) -> BroadcastSender:

@@ -234,6 +234,8 @@ def cmd_trainings_list(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    from db import inquiries as inquiry_table
+
     root = argparse.ArgumentParser(prog="smebot", description="Teman UMKM Telegram bot")
     commands = root.add_subparsers(dest="command", required=True)
 
@@ -260,9 +262,7 @@ def parser() -> argparse.ArgumentParser:
         "Files get a UTF-8 byte-order mark so Excel reads them right; standard output does "
         "not, unless --bom.",
     )
-    export.add_argument(
-        "--status", choices=("open", "auto_answered", "answered", "resolved", "spam")
-    )
+    export.add_argument("--status", choices=inquiry_table.STATUSES)
     export.add_argument("--since", type=_day, metavar="YYYY-MM-DD")
     export.add_argument("--until", type=_day, metavar="YYYY-MM-DD")
     export.add_argument("--format", choices=("csv", "xlsx"), default="csv")

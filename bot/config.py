@@ -22,6 +22,7 @@ DEFAULT_API_URL = "https://api.telegram.org"
 DEFAULT_DATABASE_PATH = "data/teman_umkm.db"
 DEFAULT_BROADCAST_RATE = 25.0
 DEFAULT_RETENTION_DAYS = 365
+DEFAULT_CHOICE_TIMEOUT_MINUTES = 10
 DEFAULT_WEBHOOK_LISTEN = "0.0.0.0"
 WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 """What Telegram accepts as a webhook ``secret_token``."""
@@ -46,6 +47,8 @@ class Settings:
     staff_chat_id: int | None = None
     broadcast_rate: float = DEFAULT_BROADCAST_RATE
     inquiry_retention_days: int = DEFAULT_RETENTION_DAYS
+    choice_timeout_minutes: int = DEFAULT_CHOICE_TIMEOUT_MINUTES
+    """How long a "which did you mean?" prompt waits for a tap before staff get the question."""
 
     def __repr__(self) -> str:
         # The token must never reach a log line, not even through a repr.
@@ -123,6 +126,13 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
     if retention < 1:
         raise ConfigError("INQUIRY_RETENTION_DAYS: must be at least 1")
 
+    choice_timeout = _int(
+        "CHOICE_TIMEOUT_MINUTES",
+        get("CHOICE_TIMEOUT_MINUTES") or str(DEFAULT_CHOICE_TIMEOUT_MINUTES),
+    )
+    if not 1 <= choice_timeout <= 24 * 60:
+        raise ConfigError("CHOICE_TIMEOUT_MINUTES: must be between 1 and 1440")
+
     staff_chat = get("STAFF_CHAT_ID")
     return Settings(
         token=token,
@@ -138,6 +148,7 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         staff_chat_id=_int("STAFF_CHAT_ID", staff_chat) if staff_chat else None,
         broadcast_rate=broadcast_rate,
         inquiry_retention_days=retention,
+        choice_timeout_minutes=choice_timeout,
     )
 
 

@@ -44,7 +44,7 @@ COLUMNS = (
     "helpful",
 )
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-EXPORTABLE_STATUSES = ("open", "auto_answered", "answered", "resolved", "spam")
+EXPORTABLE_STATUSES = inquiry_table.STATUSES
 FORMATS = ("csv", "xlsx")
 BOM = "\ufeff"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,12 +1,19 @@
-"""What happens to a user's question: stored first, then answered or handed to staff.
+"""What happens to a user's question: stored first, then answered, offered, or handed to staff.
 
 The row is written before anything else is tried, as ``open``; it becomes ``auto_answered``
 only once the answer has actually reached the user. A crash, a failed search or a failed send
 therefore leaves the question in the staff inbox instead of losing it.
+
+When the bot offers entries to tap instead of answering, the question waits as
+``pending_choice``: a tap settles it, "none of these" or :attr:`Settings.choice_timeout_minutes`
+without a tap sends it to staff (:meth:`InquiryService.expire_choices`, planned from the
+database, so a restart loses none). Small talk ("makasih", "halo") is stored as
+``small_talk`` and never reaches staff.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -14,6 +21,7 @@ from bot.clock import Clock, iso
 from bot.knowledge.base import KnowledgeBase
 from bot.knowledge.confidence import Decision, Verdict
 from bot.knowledge.entries import Entry
+from bot.smalltalk import Chatter, classify
 from db import Database
 from db import inquiries as inquiry_table
 
@@ -37,17 +45,30 @@ class Asked:
     inquiry_id: int
     decision: Decision
     entries: tuple[Entry, ...]
-    """The entries behind ``decision.matches``, in the same order."""
+    """The entries behind ``decision.offered``, in the same order."""
+    chatter: Chatter | None = None
+    """Set when the message was small talk, not a question: nothing was searched."""
+
+
+HANDED_TO_STAFF = Decision(Verdict.HANDOVER, ())
 
 
 class InquiryService:
-    def __init__(self, db: Database, knowledge: KnowledgeBase, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        knowledge: KnowledgeBase,
+        clock: Clock,
+        choice_timeout: dt.timedelta = dt.timedelta(minutes=10),
+    ) -> None:
         self._db = db
         self._knowledge = knowledge
         self._clock = clock
+        self._choice_timeout = choice_timeout
 
     async def ask(self, question: Question, *, for_staff: bool = False) -> Asked:
         """Log ``question`` and decide how to answer it (``for_staff`` skips the search)."""
+        chatter = None if for_staff else classify(question.text)
         inquiry_id = await inquiry_table.insert(
             self._db,
             question.user_id,
@@ -56,24 +77,45 @@ class InquiryService:
             question.locale,
             question.text[:MAX_QUESTION_LENGTH],
             iso(self._clock.now()),
+            status="open" if chatter is None else "small_talk",
         )
-        if for_staff:
-            return Asked(inquiry_id, Decision(Verdict.HANDOVER, ()), ())
+        if chatter is not None or for_staff:
+            return Asked(inquiry_id, HANDED_TO_STAFF, (), chatter)
         decision = self._knowledge.answer(question.text)
         entries = tuple(
             entry
-            for entry in (self._knowledge.get(match.entry_id) for match in decision.matches)
+            for entry in (self._knowledge.get(match.entry_id) for match in decision.offered)
             if entry is not None
         )
-        if decision.matches and decision.verdict is not Verdict.ANSWER:
-            # An answer about to be sent records its entry and score with the auto_answered
-            # mark (or, if it cannot be sent, with not_delivered): one durable write, not two.
+        # Answers and offers record the entry and score when they have been sent (or could
+        # not be): one durable write, not two.
+        if decision.verdict is Verdict.HANDOVER and decision.matches:
             best = decision.matches[0]
-            topic = entries[0].topic if entries else None
+            guess = self._knowledge.get(best.entry_id)
             await inquiry_table.set_best_guess(
-                self._db, inquiry_id, best.entry_id, best.score, topic
+                self._db, inquiry_id, best.entry_id, best.score, guess.topic if guess else None
             )
         return Asked(inquiry_id, decision, entries)
+
+    async def choice_offered(self, asked: Asked) -> None:
+        """The entries in ``asked`` reached the user as buttons: the question waits for a tap
+        as ``pending_choice`` instead of in the staff inbox. (Until then it is ``open``, so a
+        prompt that could not be sent leaves it with staff.)"""
+        best = asked.decision.matches[0]
+        topic = asked.entries[0].topic if asked.entries else None
+        await inquiry_table.await_choice(
+            self._db, asked.inquiry_id, best.entry_id, best.score, topic
+        )
+
+    async def to_staff(self, inquiry_id: int) -> bool:
+        """The user tapped "none of these": a waiting choice prompt goes to the staff inbox.
+        False if it was not waiting any more (it expired, or was settled)."""
+        return await inquiry_table.release_choice(self._db, inquiry_id)
+
+    async def expire_choices(self) -> list[int]:
+        """Choice prompts left untapped for the timeout go to staff; returns their ids."""
+        deadline = self._clock.now() - self._choice_timeout
+        return await inquiry_table.expire_choices(self._db, iso(deadline))
 
     async def answered_automatically(
         self, inquiry_id: int, entry: Entry, score: float | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from bot.broadcasts import BroadcastService
@@ -66,7 +67,9 @@ class Services:
             catalogs=catalogs,
             knowledge=knowledge,
             users=users,
-            inquiries=InquiryService(db, knowledge, clock),
+            inquiries=InquiryService(
+                db, knowledge, clock, dt.timedelta(minutes=settings.choice_timeout_minutes)
+            ),
             clock=clock,
             flood=FloodGuard(clock),
             selfcheck=SelfCheckService.load(db, clock),

@@ -43,6 +43,10 @@ def _migrations() -> list[tuple[int, str]]:
     return sorted(scripts)
 
 
+class MigrationError(Exception):
+    """A migration that would break the database; nothing of it was applied."""
+
+
 class Database:
     """The open connection plus the few helpers every table module needs."""
 
@@ -98,15 +102,32 @@ class Database:
         return int(row[0]) if row else 0
 
     async def migrate(self) -> None:
-        """Apply every migration newer than the stored ``user_version``, each atomically."""
+        """Apply every migration newer than the stored ``user_version``, each atomically.
+
+        Foreign keys are off while a migration runs, as SQLite's procedure for rebuilding a
+        table asks: with them on, dropping the old copy of a table would cascade-delete the
+        rows that point at it. They are checked before the migration commits instead.
+        """
         current = await self.schema_version()
-        for number, script in _migrations():
-            if number <= current:
-                continue
-            logger.info("Applying database migration %04d", number)
-            await self.connection.executescript(
-                f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version = {number};\nCOMMIT;"
-            )
+        pending = [(number, script) for number, script in _migrations() if number > current]
+        if not pending:
+            return
+        await self.connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            for number, script in pending:
+                logger.info("Applying database migration %04d", number)
+                await self.connection.executescript(f"BEGIN IMMEDIATE;\n{script}")
+                broken = await self.connection.execute_fetchall("PRAGMA foreign_key_check")
+                if broken:
+                    await self.connection.execute("ROLLBACK")
+                    raise MigrationError(
+                        f"migration {number:04d} would leave {len(broken)} broken references"
+                    )
+                # Not executescript: it would commit first, outside the migration.
+                await self.connection.execute(f"PRAGMA user_version = {number}")
+                await self.connection.execute("COMMIT")
+        finally:
+            await self.connection.execute("PRAGMA foreign_keys=ON")
 
     # Each call below is one round trip to aiosqlite's thread (a hop costs tens of
     # microseconds, and a few run on every update). A write statement has run to completion

@@ -6,7 +6,20 @@ from dataclasses import dataclass
 
 from db.connection import Database
 
-STATUSES = ("open", "auto_answered", "answered", "resolved", "spam")
+STATUSES = (
+    "open",
+    "auto_answered",
+    "answered",
+    "resolved",
+    "spam",
+    "pending_choice",
+    "small_talk",
+)
+"""``pending_choice``: the user was offered entries to tap and has not yet; ``small_talk``:
+thanks, greetings and the like, logged but never work for staff."""
+
+QUESTIONS_ONLY = "status != 'small_talk'"
+"""The statistics count questions; small talk is logged but is not one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +61,17 @@ async def insert(
     language: str,
     question: str,
     now: str,
+    status: str = "open",
 ) -> int:
-    """Store a question as ``open`` (waiting for staff) before anything else happens to it."""
+    """Store a message before anything else happens to it: a question as ``open`` (waiting
+    for staff until the bot answers it), small talk as ``small_talk``."""
     return await db.execute(
         """
-        INSERT INTO inquiries (user_id, chat_id, message_id, language, question, created_at)
-        VALUES (?, ?, ?, ?, ?, ?)
+        INSERT INTO inquiries (user_id, chat_id, message_id, language, question, created_at,
+                               status)
+        VALUES (?, ?, ?, ?, ?, ?, ?)
         """,
-        (user_id, chat_id, message_id, language, question, now),
+        (user_id, chat_id, message_id, language, question, now, status),
     )
 
 
@@ -68,16 +84,56 @@ async def set_best_guess(
     )
 
 
+async def await_choice(
+    db: Database, inquiry_id: int, entry_id: str, score: float, topic: str | None
+) -> None:
+    """The user was offered entries to tap: the inquiry waits as ``pending_choice``, with the
+    bot's best guess, instead of landing in the staff inbox."""
+    await db.execute(
+        """
+        UPDATE inquiries SET status = 'pending_choice', entry_id = ?, score = ?, topic = ?
+        WHERE id = ? AND status = 'open'
+        """,
+        (entry_id, score, topic, inquiry_id),
+    )
+
+
+async def release_choice(db: Database, inquiry_id: int) -> bool:
+    """The user wants staff after all ("none of these"): ``pending_choice`` becomes ``open``.
+    False if it was not waiting (already released, answered or expired)."""
+    changed = await db.execute_rowcount(
+        "UPDATE inquiries SET status = 'open' WHERE id = ? AND status = 'pending_choice'",
+        (inquiry_id,),
+    )
+    return changed == 1
+
+
+async def expire_choices(db: Database, asked_before: str) -> list[int]:
+    """Choice prompts asked before ``asked_before`` and never tapped go to staff as ``open``;
+    returns their ids, oldest first. One statement, so a restart between two sweeps can
+    neither lose a prompt nor release it twice."""
+    rows = await db.fetch_all(
+        """
+        UPDATE inquiries SET status = 'open'
+        WHERE status = 'pending_choice' AND created_at < ?
+        RETURNING id
+        """,
+        (asked_before,),
+    )
+    return sorted(int(row[0]) for row in rows)
+
+
 async def mark_auto_answered(
     db: Database, inquiry_id: int, entry_id: str, topic: str, score: float | None = None
 ) -> None:
-    """Only an open inquiry becomes auto-answered: a staff answer is never overwritten.
-    ``score`` (when given) is the retrieval score, recorded in the same write."""
+    """Only an inquiry still waiting (``open``, or ``pending_choice`` when the user tapped an
+    offered entry) becomes auto-answered: a staff answer is never overwritten. ``score``
+    (when given) is the retrieval score, recorded in the same write."""
     await db.execute(
         """
         UPDATE inquiries SET status = 'auto_answered', entry_id = ?, topic = ?,
                              score = COALESCE(?, score)
-        WHERE id = ? AND status = 'open'
+        WHERE id = ? AND status IN ('open', 'pending_choice')
         """,
         (entry_id, topic, score, inquiry_id),
     )
@@ -235,9 +291,9 @@ GROUPABLE = ("topic", "language", "status")
 async def daily_counts(db: Database, since: str, utc_offset: str) -> dict[str, int]:
     """Inquiries per local calendar day since ``since``; ``utc_offset`` like ``'+7 hours'``."""
     rows = await db.fetch_all(
-        """
+        f"""
         SELECT date(created_at, ?) AS day, COUNT(*) FROM inquiries
-        WHERE created_at >= ? GROUP BY day
+        WHERE created_at >= ? AND {QUESTIONS_ONLY} GROUP BY day
         """,
         (utc_offset, since),
     )
@@ -248,7 +304,8 @@ async def counts_by(db: Database, column: str, since: str) -> dict[str | None, i
     if column not in GROUPABLE:
         raise ValueError(f"cannot group inquiries by {column!r}")
     rows = await db.fetch_all(
-        f"SELECT {column}, COUNT(*) FROM inquiries WHERE created_at >= ? GROUP BY {column}",
+        f"SELECT {column}, COUNT(*) FROM inquiries WHERE created_at >= ? AND {QUESTIONS_ONLY} "
+        f"GROUP BY {column}",
         (since,),
     )
     return {row[0]: int(row[1]) for row in rows}

@@ -17,8 +17,8 @@ async def replace_file_entries(db: Database, entries: Iterable[Entry]) -> None:
             await connection.execute(
                 """
                 INSERT OR REPLACE INTO kb_entries (id, topic, reviewed, related, keywords,
-                                                   sources, origin, status)
-                VALUES (?, ?, ?, ?, ?, ?, 'file', 'published')
+                                                   sources, parent, origin, status)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'file', 'published')
                 """,
                 (
                     entry.id,
@@ -27,6 +27,7 @@ async def replace_file_entries(db: Database, entries: Iterable[Entry]) -> None:
                     json.dumps(list(entry.related)),
                     json.dumps(list(entry.keywords), ensure_ascii=False),
                     json.dumps([{"title": s.title, "url": s.url} for s in entry.sources]),
+                    entry.parent,
                 ),
             )
             await connection.executemany(
@@ -63,7 +64,7 @@ async def published(db: Database) -> list[Entry]:
         )
     rows = await db.fetch_all(
         """
-        SELECT id, topic, reviewed, related, keywords, sources, origin, status
+        SELECT id, topic, reviewed, related, keywords, sources, parent, origin, status
         FROM kb_entries WHERE status = 'published' ORDER BY id
         """
     )
@@ -76,6 +77,7 @@ async def published(db: Database) -> list[Entry]:
             related=tuple(json.loads(row["related"])),
             keywords=tuple(json.loads(row["keywords"])),
             sources=tuple(Source(**source) for source in json.loads(row["sources"])),
+            parent=row["parent"],
             origin=row["origin"],
             status=row["status"],
         )

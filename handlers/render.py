@@ -6,6 +6,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import LANGUAGE_NAMES, LOCALES
 from bot.knowledge.entries import Entry
+from bot.smalltalk import Chatter
 from bot.text import escape
 from handlers import callbacks as cb
 from handlers import training_callbacks as tcb
@@ -53,6 +54,30 @@ def main_menu(context: BotContext) -> InlineKeyboardMarkup:
 
 def back_to_menu(context: BotContext) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[button("🏠 " + context._("Main menu"), cb.MENU)]])
+
+
+def chatter_reply(context: BotContext, chatter: Chatter) -> str:
+    """A short, friendly answer to small talk, pointing back to what the bot is for."""
+    _ = context._
+    replies = {
+        Chatter.THANKS: _(
+            "You're welcome! 😊 If you have another question about your business, just type it."
+        ),
+        Chatter.GREETING: _(
+            "Hello! 👋 Type your question in your own words, or open the menu to browse topics."
+        ),
+        Chatter.ACK: _("👍 If you have another question, just type it."),
+        Chatter.GOODBYE: _("Goodbye, and good luck with your business! Come back any time. 👋"),
+        Chatter.BOT: _(
+            "Yes, I am a bot of the ministry's SME outreach. I answer from checked sources; "
+            "what I cannot answer, our staff answer here in this chat."
+        ),
+        Chatter.NUMBER: _(
+            "To choose, please tap one of the buttons under a message. Or type your question "
+            "in words."
+        ),
+    }
+    return escape(replies[chatter])
 
 
 def language_menu() -> InlineKeyboardMarkup:

@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 class KnowledgeBase:
     def __init__(self, entries: Sequence[Entry]) -> None:
         self._entries = {entry.id: entry for entry in entries}
+        self._parents = _parents(entries)
         self._retriever = Retriever(entries)
 
     @classmethod
@@ -41,7 +42,11 @@ class KnowledgeBase:
         """
         entries = await kb_table.published(db)
         retriever = Retriever(entries)
-        self._entries, self._retriever = {entry.id: entry for entry in entries}, retriever
+        self._entries, self._parents, self._retriever = (
+            {entry.id: entry for entry in entries},
+            _parents(entries),
+            retriever,
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -53,4 +58,8 @@ class KnowledgeBase:
         return [entry for entry in self._entries.values() if entry.topic == topic]
 
     def answer(self, question: str) -> Decision:
-        return decide(self._retriever.search(question))
+        return decide(self._retriever.search(question), self._parents)
+
+
+def _parents(entries: Sequence[Entry]) -> dict[str, str]:
+    return {entry.id: entry.parent for entry in entries if entry.parent}

@@ -60,6 +60,9 @@ class Entry:
     related: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
+    parent: str | None = None
+    """The overview entry this one is a part of (``pattern-waralaba`` of
+    ``partnership-patterns``): when both fit a question, the parent is answered first."""
     origin: str = "file"
     status: str = "published"
 
@@ -139,6 +142,7 @@ def _parse(path: Path, data: Any, problems: list[str]) -> Entry | None:
         related=_strings(data.get("related")),
         keywords=_strings(data.get("keywords")),
         sources=tuple(sources),
+        parent=str(data["parent"]) if data.get("parent") else None,
     )
 
 
@@ -188,4 +192,17 @@ def load_directory(directory: Path | None = None) -> LoadResult:
         for related in entry.related:
             if related not in known:
                 result.problems.append(f"{entry.id}: related entry {related!r} does not exist")
+    result.problems.extend(_parent_problems(result.entries))
     return result
+
+
+def _parent_problems(entries: Iterable[Entry]) -> Iterable[str]:
+    """A parent must exist and be an overview: no chains of parents, so no cycles."""
+    parents = {entry.id: entry.parent for entry in entries}
+    for entry_id, parent in parents.items():
+        if parent is None:
+            continue
+        if parent not in parents:
+            yield f"{entry_id}: parent entry {parent!r} does not exist"
+        elif parents[parent] is not None:
+            yield f"{entry_id}: parent {parent!r} has a parent itself (one level only)"
