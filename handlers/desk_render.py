@@ -357,7 +357,8 @@ def draft_html(context: BotContext, entry: Entry, issues: list[Issue]) -> str:
         name = escape(LANGUAGE_NAMES[language])
         text = entry.texts.get(language)
         if text is None:
-            lines.append(f"\n<b>{name}</b>: <i>{escape(_('missing'))}</i>")
+            missing = _("missing")
+            lines.append(f"\n<b>{name}</b>: <i>{escape(missing)}</i>")
         else:
             lines.append(
                 f"\n<b>{name}</b>\n<b>{excerpt(text.title, 200)}</b>\n"

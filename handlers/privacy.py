@@ -27,9 +27,16 @@ async def privacy(update: Update, context: BotContext) -> None:
             + "</b>\n"
             + escape(
                 _(
-                    "Your Telegram id, name and username, the language of your Telegram app and "
-                    "the language you chose, whether you want announcements, the questions you "
-                    "send and the answers you receive, with their dates."
+                    "• Your Telegram id, name and username, the language of your Telegram app "
+                    "and the language you chose.\n"
+                    "• The announcement topics you switched on.\n"
+                    "• Every message you send (questions, and also thanks or greetings), the "
+                    "answers you receive and your 👍/👎, with their dates.\n"
+                    "• Training registrations: name, business, sector, province and, only if "
+                    "you share it, your phone number.\n"
+                    "• Your answers to the business and human rights self-check, and its "
+                    "result.\n"
+                    "• A form you have started and not finished, until you finish or cancel it."
                 )
             ),
             "<b>"
@@ -48,8 +55,9 @@ async def privacy(update: Update, context: BotContext) -> None:
             + escape(
                 _(
                     "After {days} days the text of your questions and answers and their link to "
-                    "you are deleted; only anonymous counts remain. Your profile stays until you "
-                    "delete it."
+                    "you are deleted; only anonymous counts remain. A registration is deleted "
+                    "when you cancel it, self-check answers when you delete them. Your profile "
+                    "stays until you delete it."
                 ).format(days=days)
             ),
             "<b>"

@@ -140,7 +140,8 @@ def entry_html(context: BotContext, entry: Entry, *, details: bool = False) -> s
             for source in entry.sources
         )
         if sources:  # entries staff wrote in the bot have none
-            parts.append(f"<i>{escape(context._('Sources'))}</i>\n{sources}")
+            heading = context._("Sources")
+            parts.append(f"<i>{escape(heading)}</i>\n{sources}")
         parts.append(
             "<i>" + escape(context._("Last reviewed: {date}").format(date=entry.reviewed)) + "</i>"
         )

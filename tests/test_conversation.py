@@ -30,6 +30,16 @@ async def test_start_greets_in_english_for_an_english_telegram(harness: Harness)
     assert any("Business & Human Rights" in label for label in harness.buttons(JOHN["id"]))
 
 
+async def test_entry_details_are_indonesian_throughout(harness: Harness) -> None:
+    await harness.send(SITI, "/start")
+    await harness.press(SITI, "Bisnis & HAM")
+    entry_buttons = [label for label in harness.buttons(SITI["id"]) if "◀️" not in label]
+    await harness.press(SITI, entry_buttons[0])
+    calls = await harness.press(SITI, "Selengkapnya")
+    details = texts(calls)[0]
+    assert "<i>Sumber</i>" in details and "Sources" not in details
+
+
 async def test_user_without_language_gets_the_default(harness: Harness) -> None:
     user = telegram_user(5003, None)
     calls = await harness.send(user, "/start")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 from pathlib import Path
 
@@ -46,6 +47,29 @@ def test_every_message_in_the_code_is_in_the_catalog(locale: str) -> None:
     catalog = _catalog(locale)
     known = {message.id if isinstance(message.id, str) else message.id[0] for message in catalog}
     assert sorted(_source_messages() - known) == []
+
+
+def _is_translation_call(node: ast.AST) -> bool:
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    return name in KEYWORDS
+
+
+def test_no_translated_string_hides_inside_an_f_string() -> None:
+    """Babel's extractor does not look inside f-strings: a ``_("...")`` there never reaches
+    the catalogs, so the user sees English whatever their language."""
+    hidden = [
+        f"{path.relative_to(ROOT)}:{node.lineno}"
+        for package in ("bot", "handlers")
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for fstring in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(fstring, ast.JoinedStr)
+        for node in ast.walk(fstring)
+        if _is_translation_call(node)
+    ]
+    assert hidden == []
 
 
 def test_placeholders_survive_translation() -> None:

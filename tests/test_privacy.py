@@ -24,8 +24,11 @@ async def test_privacy_says_what_why_and_how_long(harness: Harness, services: Se
     [html] = texts(calls)
     assert "What is stored" in html and "Why" in html and "365 days" in html
     assert "/mydata" in html and "/forgetme" in html and "27" in html
+    for kind in ("Training registrations", "self-check", "announcement topics", "form"):
+        assert kind in html  # every kind of data the bot keeps is named
     calls = await harness.send(SITI, "/privacy")
     assert "365 hari" in texts(calls)[0]
+    assert "Pendaftaran pelatihan" in texts(calls)[0]
 
 
 async def test_my_data_sends_the_users_own_data_only(harness: Harness, services: Services) -> None:
