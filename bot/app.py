@@ -56,6 +56,13 @@ beyond ``CHOICE_TIMEOUT_MINUTES`` before staff see it."""
 SENDER_KEY = "broadcast_sender"
 
 
+def bot_defaults() -> Defaults:
+    """How every message is sent, by the bot and by the web desk alike."""
+    return Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+
+
 def build_application(
     settings: Settings, services: Services | None = None, request: BaseRequest | None = None
 ) -> Application:
@@ -71,12 +78,7 @@ def build_application(
         .base_url(f"{settings.api_url}/bot")
         .base_file_url(f"{settings.api_url}/file/bot")
         .context_types(ContextTypes(context=BotContext))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-            )
-        )
+        .defaults(bot_defaults())
         .post_init(_start)
         .post_stop(_stop_sender)
         .post_shutdown(_stop)

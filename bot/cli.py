@@ -42,6 +42,36 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_web(args: argparse.Namespace) -> int:
+    """The staff web desk on the bot's database (run it beside ``smebot run``)."""
+    settings = _settings()
+    if not settings.token:
+        print(
+            "smebot: TELEGRAM_BOT_TOKEN is not set; the web desk sends answers as the bot",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if not settings.web_secret_key:
+        print(
+            "smebot: WEB_SECRET_KEY is not set; the web desk needs it to sign sessions "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(32))')",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        from web.server import run
+    except ImportError as error:
+        print(
+            f"smebot: the web desk needs the web extra ({error.name}): "
+            "pip install 'teman-umkm[web]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    logs.configure(settings.log_level, settings.token)
+    run(settings, args.host, args.port)
+    return 0
+
+
 def cmd_chat(args: argparse.Namespace) -> int:
     settings = _settings()
     logs.configure("WARNING", settings.token)
@@ -241,6 +271,11 @@ def parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="run the bot on Telegram (polling or webhook)")
     run.set_defaults(handler=cmd_run)
+
+    web = commands.add_parser("web", help="the staff web desk (needs WEB_SECRET_KEY)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    web.add_argument("--port", type=int, default=8080, help="port to listen on")
+    web.set_defaults(handler=cmd_web)
 
     chat = commands.add_parser("chat", help="chat with the bot offline in this terminal")
     chat.add_argument("--lang", choices=("id", "en"), help="your Telegram app language")

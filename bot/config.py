@@ -49,6 +49,10 @@ class Settings:
     inquiry_retention_days: int = DEFAULT_RETENTION_DAYS
     choice_timeout_minutes: int = DEFAULT_CHOICE_TIMEOUT_MINUTES
     """How long a "which did you mean?" prompt waits for a tap before staff get the question."""
+    web_secret_key: str | None = None
+    """Signs the web desk's session cookies; required by ``smebot web``."""
+    web_base_url: str | None = None
+    """Where staff reach the web desk; ``/web`` links point here."""
 
     def __repr__(self) -> str:
         # The token must never reach a log line, not even through a repr.
@@ -82,6 +86,19 @@ def _webhook_secret(webhook_url: str | None, secret: str | None) -> str | None:
         raise ConfigError("WEBHOOK_SECRET: required with WEBHOOK_URL, so only Telegram can post")
     if secret is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(secret):
         raise ConfigError("WEBHOOK_SECRET: 1-256 characters, only A-Z, a-z, 0-9, _ and -")
+    return secret
+
+
+MIN_WEB_SECRET_LENGTH = 32
+
+
+def _web_secret(secret: str | None) -> str | None:
+    """A short key can be brute-forced offline from one cookie, and then sessions forged."""
+    if secret is not None and len(secret) < MIN_WEB_SECRET_LENGTH:
+        raise ConfigError(
+            f"WEB_SECRET_KEY: at least {MIN_WEB_SECRET_LENGTH} characters "
+            "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
     return secret
 
 
@@ -134,6 +151,7 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         raise ConfigError("CHOICE_TIMEOUT_MINUTES: must be between 1 and 1440")
 
     staff_chat = get("STAFF_CHAT_ID")
+    web_base_url = get("WEB_BASE_URL")
     return Settings(
         token=token,
         api_url=_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL") or DEFAULT_API_URL),
@@ -149,6 +167,8 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         broadcast_rate=broadcast_rate,
         inquiry_retention_days=retention,
         choice_timeout_minutes=choice_timeout,
+        web_secret_key=_web_secret(get("WEB_SECRET_KEY")),
+        web_base_url=_url("WEB_BASE_URL", web_base_url) if web_base_url else None,
     )
 
 

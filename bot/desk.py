@@ -137,6 +137,15 @@ class Desk:
         card = await self.card(rows[0].id) if rows else None
         return Page(card, offset, total)
 
+    async def listing(
+        self, desk_filter: DeskFilter, limit: int, offset: int
+    ) -> tuple[list[InquiryRecord], int]:
+        """Many inquiries per page, oldest first, and how many match: the web desk's table,
+        where staff at a desk scan a screenful at once."""
+        total = await inquiry_table.desk_count(self._db, desk_filter)
+        rows = await inquiry_table.desk_page(self._db, desk_filter, limit, max(offset, 0))
+        return rows, total
+
     async def history(self, inquiry_id: int) -> History | None:
         """The newest questions of whoever asked ``inquiry_id``."""
         inquiry = await inquiry_table.get(self._db, inquiry_id)

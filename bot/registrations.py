@@ -232,6 +232,10 @@ class RegistrationService:
     async def training_ids_of(self, user_id: int) -> set[int]:
         return await training_table.registered_training_ids(self._db, user_id)
 
+    async def registrants(self, training_id: int) -> list[RegistrationRow]:
+        """Everyone registered for the training, in the order they registered."""
+        return await training_table.registrations_of(self._db, training_id)
+
     async def export_csv(self, training: Training, sector_label: dict[str, str]) -> bytes:
         """The registrants as a spreadsheet for the organisers (UTF-8 with BOM for Excel)."""
         buffer = io.StringIO()

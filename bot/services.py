@@ -24,6 +24,7 @@ from bot.stats import StatsService
 from bot.subscriptions import SubscriptionService
 from bot.trainings import TrainingService
 from bot.users import UserDirectory
+from bot.web_logins import WebLoginService
 from db import Database
 
 
@@ -49,6 +50,7 @@ class Services:
     broadcasts: BroadcastService
     reminders: ReminderPlanner
     forms: FormStore
+    web_logins: WebLoginService
 
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
@@ -84,6 +86,7 @@ class Services:
             broadcasts=broadcasts,
             reminders=ReminderPlanner(db, clock, catalogs, broadcasts),
             forms=await FormStore.load(db, clock),
+            web_logins=WebLoginService(db, clock),
         )
         await services.desk.load()
         return services

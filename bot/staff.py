@@ -26,6 +26,7 @@ STAFF_COMMANDS = (
     ("broadcast", N_("Send an announcement to subscribers")),
     ("broadcasts", N_("Recent announcements and their delivery")),
     ("newtraining", N_("Add a training to the catalogue")),
+    ("web", N_("Sign in to the web desk (a one-time link)")),
 )
 """The staff desk's commands, shown in the command menu of staff chats only."""
 

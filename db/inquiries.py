@@ -185,6 +185,18 @@ class DeskFilter:
     status: str | None = "open"
     topic: str | None = None
     language: str | None = None
+    since: str | None = None
+    """Created at or after this UTC timestamp (the web desk's date filter)."""
+    until: str | None = None
+    """Created before this UTC timestamp."""
+    search: str | None = None
+    """Words the question contains (case-insensitive for ASCII letters, as SQLite's LIKE)."""
+
+
+def like_pattern(text: str) -> str:
+    """``text`` as a LIKE pattern matching it anywhere, its own ``%`` and ``_`` literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def _desk_where(desk_filter: DeskFilter) -> tuple[str, list[object]]:
@@ -202,6 +214,15 @@ def _desk_where(desk_filter: DeskFilter) -> tuple[str, list[object]]:
     if desk_filter.language is not None:
         clauses.append("language = ?")
         values.append(desk_filter.language)
+    if desk_filter.since is not None:
+        clauses.append("created_at >= ?")
+        values.append(desk_filter.since)
+    if desk_filter.until is not None:
+        clauses.append("created_at < ?")
+        values.append(desk_filter.until)
+    if desk_filter.search:
+        clauses.append("question LIKE ? ESCAPE '\\'")
+        values.append(like_pattern(desk_filter.search))
     return " AND ".join(clauses), values
 
 

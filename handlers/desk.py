@@ -12,11 +12,12 @@ import functools
 import logging
 from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.error import Forbidden, TelegramError
-from telegram.ext import Application, filters
+from telegram.ext import Application, ExtBot, filters
 
 from bot.desk import MAX_ANSWER_LENGTH, Answered, Deliver, DeliveryError, Outcome
+from bot.services import Services
 from bot.text import escape
 from db.inquiries import InquiryRecord
 from db.users import UserRecord
@@ -135,15 +136,20 @@ async def history(update: Update, context: BotContext) -> None:
 # -- answering ---------------------------------------------------------------------------------
 def deliverer(context: BotContext) -> Deliver:
     """Sends a staff answer to the user, in the user's language, with their question quoted."""
+    return answer_deliverer(context.services, context.bot)
+
+
+def answer_deliverer(services: Services, bot: ExtBot | Bot) -> Deliver:
+    """:func:`deliverer` without an update: the web desk sends the very same message."""
 
     async def deliver(inquiry: InquiryRecord, user: UserRecord, answer: str) -> None:
-        locale = context.services.users.locale_of(user)
-        catalogs = context.services.catalogs
+        locale = services.users.locale_of(user)
+        catalogs = services.catalogs
         html = desk_render.answer_for_user(
             lambda message: catalogs.gettext(locale, message), inquiry.question, answer
         )
         try:
-            await send_html(context.bot, inquiry.chat_id, html)
+            await send_html(bot, inquiry.chat_id, html)
         except Forbidden as error:
             raise DeliveryError(error.message, blocked=True) from error
         except TelegramError as error:

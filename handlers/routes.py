@@ -32,6 +32,7 @@ from handlers import (
     topics,
     training_admin,
     trainings,
+    web_login,
 )
 from handlers import callbacks as cb
 from handlers import staff_callbacks as scb
@@ -66,6 +67,7 @@ def register(application: Application) -> None:
             CommandHandler("stats", reports.stats, filters=PRIVATE),
             CommandHandler("export", reports.export, filters=PRIVATE),
             CommandHandler("staff", staff.staff_command, filters=PRIVATE),
+            CommandHandler("web", web_login.web_command, filters=PRIVATE),
             # Trainings, announcements and the forms behind them (handlers check staff roles).
             CommandHandler("trainings", trainings.list_command, filters=PRIVATE),
             CommandHandler("newtraining", training_admin.new_command, filters=PRIVATE),

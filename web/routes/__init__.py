@@ -1,0 +1,1 @@
+"""The desk's pages, one module per area; :mod:`web.app` mounts them."""
