@@ -11,10 +11,11 @@ FROM python:3.11-slim
 RUN useradd --create-home --uid 10001 bot \
  && mkdir /data && chown bot:bot /data
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir "$(ls /wheels/*.whl)[charts,xlsx,web]" && rm -rf /wheels
+RUN pip install --no-cache-dir "$(ls /wheels/*.whl)[charts,xlsx,web,semantic]" && rm -rf /wheels
 USER bot
 WORKDIR /home/bot
 ENV DATABASE_PATH=/data/teman_umkm.db \
+    SEMANTIC_SEARCH=on \
     PYTHONUNBUFFERED=1
 VOLUME ["/data"]
 EXPOSE 8443 8080

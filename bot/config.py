@@ -49,6 +49,8 @@ class Settings:
     inquiry_retention_days: int = DEFAULT_RETENTION_DAYS
     choice_timeout_minutes: int = DEFAULT_CHOICE_TIMEOUT_MINUTES
     """How long a "which did you mean?" prompt waits for a tap before staff get the question."""
+    semantic_search: bool = False
+    """Blend a multilingual embedding model into retrieval (needs the ``semantic`` extra)."""
     web_secret_key: str | None = None
     """Signs the web desk's session cookies; required by ``smebot web``."""
     web_base_url: str | None = None
@@ -150,6 +152,10 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
     if not 1 <= choice_timeout <= 24 * 60:
         raise ConfigError("CHOICE_TIMEOUT_MINUTES: must be between 1 and 1440")
 
+    semantic = (get("SEMANTIC_SEARCH") or "off").strip().lower()
+    if semantic not in ("on", "off"):
+        raise ConfigError(f"SEMANTIC_SEARCH: {semantic!r} is not 'on' or 'off'")
+
     staff_chat = get("STAFF_CHAT_ID")
     web_base_url = get("WEB_BASE_URL")
     return Settings(
@@ -167,6 +173,7 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         broadcast_rate=broadcast_rate,
         inquiry_retention_days=retention,
         choice_timeout_minutes=choice_timeout,
+        semantic_search=semantic == "on",
         web_secret_key=_web_secret(get("WEB_SECRET_KEY")),
         web_base_url=_url("WEB_BASE_URL", web_base_url) if web_base_url else None,
     )

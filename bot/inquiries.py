@@ -81,7 +81,7 @@ class InquiryService:
         )
         if chatter is not None or for_staff:
             return Asked(inquiry_id, HANDED_TO_STAFF, (), chatter)
-        decision = self._knowledge.answer(question.text)
+        decision = await self._knowledge.consider(question.text)
         entries = tuple(
             entry
             for entry in (self._knowledge.get(match.entry_id) for match in decision.offered)

