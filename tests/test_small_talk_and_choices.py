@@ -78,17 +78,6 @@ async def test_a_number_typed_after_a_menu_points_to_the_buttons(
     assert inquiry.status == "small_talk"
 
 
-async def test_asking_for_staff_confirms_the_question_is_with_them(
-    harness: Harness, services: Services
-) -> None:
-    await harness.send(SITI, "/start")
-    await harness.press(SITI, "Tanya petugas")
-    calls = await harness.send(SITI, "halo, usaha sy ditagih retribusi liar, hrs lapor ke mana?")
-    assert "sudah kami teruskan ke petugas" in texts(calls)[0]
-    [inquiry] = await inquiry_table.for_user(services.db, SITI["id"])
-    assert inquiry.status == "open"
-
-
 def _unsure_question(services: Services) -> str:
     """A labelled question the bot offers choices for, rather than answering (which one
     depends on the thresholds in use, so it is looked up, not hard-coded)."""
