@@ -2,7 +2,9 @@
 
 The row is written before anything else is tried, as ``open``; it becomes ``auto_answered``
 only once the answer has actually reached the user. A crash, a failed search or a failed send
-therefore leaves the question in the staff inbox instead of losing it.
+therefore leaves the question in the staff inbox instead of losing it. :meth:`InquiryService.
+handle` keeps that order itself; the caller only says how to show things to the user (a
+:class:`Reply`), so no handler can mark a question answered before it was.
 
 When the bot offers entries to tap instead of answering, the question waits as
 ``pending_choice``: a tap settles it, "none of these" or :attr:`Settings.choice_timeout_minutes`
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.clock import Clock, iso
 from bot.knowledge.base import KnowledgeBase
@@ -51,6 +55,23 @@ class Asked:
 
 
 HANDED_TO_STAFF = Decision(Verdict.HANDOVER, ())
+
+
+class Reply(Protocol):
+    """How the user is shown what became of their message (the Telegram handlers implement
+    it). A method that cannot deliver raises; the service then leaves the question open."""
+
+    async def small_talk(self, chatter: Chatter) -> None: ...
+
+    async def answer(self, inquiry_id: int, entry: Entry, also: Sequence[Entry]) -> None:
+        """``entry``'s answer; ``also``, a part of it that scored as well, one tap away."""
+
+    async def offer(self, inquiry_id: int, entries: Sequence[Entry], verdict: Verdict) -> None:
+        """Entries to tap (CHOOSE: which of these; SUGGEST: did you mean), and "none"."""
+
+    async def handed_over(self, inquiry_id: int, *, asked_for_staff: bool) -> None: ...
+
+    async def already_answered(self) -> None: ...
 
 
 class InquiryService:
@@ -97,7 +118,63 @@ class InquiryService:
             )
         return Asked(inquiry_id, decision, entries)
 
-    async def choice_offered(self, asked: Asked) -> None:
+    async def handle(self, question: Question, reply: Reply, *, for_staff: bool = False) -> Asked:
+        """Store ``question``, decide, show the user through ``reply``, then record what the
+        user was shown: the one path every text message takes."""
+        asked = await self.ask(question, for_staff=for_staff)
+        verdict = asked.decision.verdict
+        if asked.chatter is not None:
+            await reply.small_talk(asked.chatter)
+        elif verdict is Verdict.ANSWER:
+            score = asked.decision.matches[0].score
+            await self._answer(asked.inquiry_id, asked.entries[0], score, asked.entries[1:], reply)
+        elif verdict in (Verdict.CHOOSE, Verdict.SUGGEST):
+            try:
+                await reply.offer(asked.inquiry_id, asked.entries, verdict)
+            except Exception:
+                score = asked.decision.matches[0].score
+                await self.not_delivered(asked.inquiry_id, asked.entries[0], score)
+                raise
+            await self._choice_offered(asked)
+        else:
+            await reply.handed_over(asked.inquiry_id, asked_for_staff=for_staff)
+        return asked
+
+    async def pick(self, inquiry_id: int, user_id: int, choice: str, reply: Reply) -> bool:
+        """The user tapped an offered entry (``choice`` is its id) or "none of these".
+
+        The entry is shown whatever became of the question meanwhile: it is what the user
+        asked to read; only a question still waiting is marked answered by it. False if the
+        button is not this user's (callback data is never trusted).
+        """
+        inquiry = await self.get_own(inquiry_id, user_id)
+        if inquiry is None:
+            return False
+        entry = self._knowledge.get(choice)
+        if entry is not None:
+            await self._answer(inquiry.id, entry, None, (), reply)
+        elif await self.to_staff(inquiry.id) or inquiry.status == "open":
+            await reply.handed_over(inquiry.id, asked_for_staff=True)
+        else:
+            await reply.already_answered()
+        return True
+
+    async def _answer(
+        self,
+        inquiry_id: int,
+        entry: Entry,
+        score: float | None,
+        also: Sequence[Entry],
+        reply: Reply,
+    ) -> None:
+        try:
+            await reply.answer(inquiry_id, entry, also)
+        except Exception:
+            await self.not_delivered(inquiry_id, entry, score)
+            raise
+        await inquiry_table.mark_auto_answered(self._db, inquiry_id, entry.id, entry.topic, score)
+
+    async def _choice_offered(self, asked: Asked) -> None:
         """The entries in ``asked`` reached the user as buttons: the question waits for a tap
         as ``pending_choice`` instead of in the staff inbox. (Until then it is ``open``, so a
         prompt that could not be sent leaves it with staff.)"""
@@ -116,12 +193,6 @@ class InquiryService:
         """Choice prompts left untapped for the timeout go to staff; returns their ids."""
         deadline = self._clock.now() - self._choice_timeout
         return await inquiry_table.expire_choices(self._db, iso(deadline))
-
-    async def answered_automatically(
-        self, inquiry_id: int, entry: Entry, score: float | None = None
-    ) -> None:
-        """The answer from ``entry`` reached the user."""
-        await inquiry_table.mark_auto_answered(self._db, inquiry_id, entry.id, entry.topic, score)
 
     async def not_delivered(self, inquiry_id: int, entry: Entry, score: float | None) -> None:
         """The answer from ``entry`` could not be sent: the question stays open for staff, who

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
-from bot.inquiries import Asked, Question
+from bot.inquiries import Question
 from bot.knowledge.confidence import Verdict
 from bot.knowledge.entries import Entry
+from bot.smalltalk import Chatter
 from handlers import callbacks as cb
 from handlers import render
 from handlers.context import BotContext
@@ -36,102 +38,79 @@ async def question(update: Update, context: BotContext) -> None:
     message = update.effective_message
     assert message is not None and context.user_record is not None
     for_staff = bool(context.user_data.pop(ASK_STAFF_FLAG, False))
-    service = context.services.inquiries
+    reply = TelegramReply(context, message.chat_id)
     async with typing_if_slow(context.bot, message.chat_id):
-        asked = await service.ask(question_of(message, context), for_staff=for_staff)
-    if asked.chatter is not None:
-        await send_html(
-            context.bot,
-            message.chat_id,
-            render.chatter_reply(context, asked.chatter),
-            render.back_to_menu(context),
+        await context.services.inquiries.handle(
+            question_of(message, context), reply, for_staff=for_staff
         )
-        return
-    verdict = asked.decision.verdict
-    if verdict is Verdict.ANSWER:
-        entry, also = asked.entries[0], list(asked.entries[1:])
-        score = asked.decision.matches[0].score
-        await _answer(context, message.chat_id, asked.inquiry_id, entry, score, also)
-    elif verdict in (Verdict.CHOOSE, Verdict.SUGGEST):
-        await _offer(context, message.chat_id, asked)
-    else:
-        await _handed_over(context, message.chat_id, asked_for_staff=for_staff)
-        await post_to_staff_group(context, asked.inquiry_id)
 
 
-async def _offer(context: BotContext, chat_id: int, asked: Asked) -> None:
-    """Entries to tap, and "none of these"; the inquiry waits as ``pending_choice``."""
-    rows = [
-        [
-            render.button(
-                entry.text(context.locale).title, cb.pack(cb.PICK, asked.inquiry_id, entry.id)
-            )
+class TelegramReply:
+    """:class:`bot.inquiries.Reply` as messages in the user's chat, in their language."""
+
+    def __init__(self, context: BotContext, chat_id: int) -> None:
+        self._context = context
+        self._chat_id = chat_id
+
+    async def _send(self, html: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        await send_html(self._context.bot, self._chat_id, html, keyboard)
+
+    async def small_talk(self, chatter: Chatter) -> None:
+        context = self._context
+        await self._send(render.chatter_reply(context, chatter), render.back_to_menu(context))
+
+    async def answer(self, inquiry_id: int, entry: Entry, also: Sequence[Entry]) -> None:
+        knowledge = self._context.services.knowledge
+        related = list(also)
+        related += [
+            other
+            for other in map(knowledge.get, entry.related)
+            if other is not None and other not in related
         ]
-        for entry in asked.entries
-    ]
-    rows.append(
-        [
-            render.button(
-                "💬 " + context._("None of these: ask staff"),
-                cb.pack(cb.PICK, asked.inquiry_id, "staff"),
-            )
+        await self._send(
+            *render.entry_screen(self._context, entry, related, inquiry_id=inquiry_id)
+        )
+
+    async def offer(self, inquiry_id: int, entries: Sequence[Entry], verdict: Verdict) -> None:
+        _ = self._context._
+        rows = [
+            [
+                render.button(
+                    entry.text(self._context.locale).title, cb.pack(cb.PICK, inquiry_id, entry.id)
+                )
+            ]
+            for entry in entries
         ]
-    )
-    prompt = (
-        context._("Which of these did you mean?")
-        if asked.decision.verdict is Verdict.CHOOSE
-        else context._("Did you mean this? Tap it to read the answer.")
-    )
-    try:
-        await send_html(context.bot, chat_id, prompt, InlineKeyboardMarkup(rows))
-    except Exception:
-        best = asked.entries[0]
-        await context.services.inquiries.not_delivered(
-            asked.inquiry_id, best, asked.decision.matches[0].score
+        none = cb.pack(cb.PICK, inquiry_id, "staff")
+        rows.append([render.button("💬 " + _("None of these: ask staff"), none)])
+        prompt = (
+            _("Which of these did you mean?")
+            if verdict is Verdict.CHOOSE
+            else _("Did you mean this? Tap it to read the answer.")
         )
-        raise
-    await context.services.inquiries.choice_offered(asked)
+        await self._send(prompt, InlineKeyboardMarkup(rows))
 
-
-async def _answer(
-    context: BotContext,
-    chat_id: int,
-    inquiry_id: int,
-    entry: Entry,
-    score: float | None = None,
-    also: list[Entry] | None = None,
-) -> None:
-    """Send ``entry``'s answer; ``also`` (a part of it that scored as well) leads the related
-    buttons, so the user is one tap from it."""
-    knowledge = context.services.knowledge
-    related = list(also or [])
-    related += [
-        other
-        for other in map(knowledge.get, entry.related)
-        if other is not None and other not in related
-    ]
-    html, keyboard = render.entry_screen(context, entry, related, inquiry_id=inquiry_id)
-    try:
-        await send_html(context.bot, chat_id, html, keyboard)
-    except Exception:
-        await context.services.inquiries.not_delivered(inquiry_id, entry, score)
-        raise
-    await context.services.inquiries.answered_automatically(inquiry_id, entry, score)
-
-
-async def _handed_over(context: BotContext, chat_id: int, *, asked_for_staff: bool) -> None:
-    text = (
-        context._(
-            "Thank you. Your question is now with our staff; they will answer you here in "
-            "this chat. 🙏"
+    async def handed_over(self, inquiry_id: int, *, asked_for_staff: bool) -> None:
+        _ = self._context._
+        text = (
+            _(
+                "Thank you. Your question is now with our staff; they will answer you here in "
+                "this chat. 🙏"
+            )
+            if asked_for_staff
+            else _(
+                "I don't have a reliable answer to that yet, so I have passed your question to "
+                "our staff. They will answer you here in this chat. 🙏"
+            )
         )
-        if asked_for_staff
-        else context._(
-            "I don't have a reliable answer to that yet, so I have passed your question to "
-            "our staff. They will answer you here in this chat. 🙏"
+        await self._send(text, render.back_to_menu(self._context))
+        await post_to_staff_group(self._context, inquiry_id)
+
+    async def already_answered(self) -> None:
+        context = self._context
+        await self._send(
+            context._("This question has already been answered."), render.back_to_menu(context)
         )
-    )
-    await send_html(context.bot, chat_id, text, render.back_to_menu(context))
 
 
 async def ask_staff(update: Update, context: BotContext) -> None:
@@ -155,34 +134,15 @@ async def pick(update: Update, context: BotContext) -> None:
     query = update.callback_query
     assert query is not None and query.message is not None and context.user_record is not None
     args = cb.unpack(query.data)
-    service = context.services.inquiries
     inquiry_id = cb.parse_int(args[0]) if len(args) == 2 else None
-    inquiry = (
-        await service.get_own(inquiry_id, context.user_record.id)
-        if inquiry_id is not None
-        else None
-    )
-    if inquiry is None:
-        await query.answer(context._("This button has expired."))
-        return
-    await query.answer()
-    chat_id = query.message.chat.id
-    entry = context.services.knowledge.get(args[1])
-    if entry is not None:
-        # Shown whatever became of the question meanwhile: it is what the user asked to
-        # read. Only a question still waiting is marked answered by it.
-        await _answer(context, chat_id, inquiry.id, entry)
-        return
-    if await service.to_staff(inquiry.id) or inquiry.status == "open":
-        await _handed_over(context, chat_id, asked_for_staff=True)
-        await post_to_staff_group(context, inquiry.id)
+    reply = TelegramReply(context, query.message.chat.id)
+    service = context.services.inquiries
+    if inquiry_id is not None and await service.pick(
+        inquiry_id, context.user_record.id, args[1], reply
+    ):
+        await query.answer()
     else:
-        await send_html(
-            context.bot,
-            chat_id,
-            context._("This question has already been answered."),
-            render.back_to_menu(context),
-        )
+        await query.answer(context._("This button has expired."))
 
 
 async def expire_choice_prompts(context: BotContext) -> int:
