@@ -66,8 +66,9 @@ class Reply(Protocol):
     async def answer(self, inquiry_id: int, entry: Entry, also: Sequence[Entry]) -> None:
         """``entry``'s answer; ``also``, a part of it that scored as well, one tap away."""
 
-    async def offer(self, inquiry_id: int, entries: Sequence[Entry], verdict: Verdict) -> None:
-        """Entries to tap (CHOOSE: which of these; SUGGEST: did you mean), and "none"."""
+    async def offer(self, inquiry_id: int, entries: Sequence[Entry]) -> None:
+        """Entries to tap (two close ones, or one plausible one, with its part if it is an
+        overview), and "none of these"."""
 
     async def handed_over(self, inquiry_id: int, *, asked_for_staff: bool) -> None: ...
 
@@ -130,7 +131,7 @@ class InquiryService:
             await self._answer(asked.inquiry_id, asked.entries[0], score, asked.entries[1:], reply)
         elif verdict in (Verdict.CHOOSE, Verdict.SUGGEST):
             try:
-                await reply.offer(asked.inquiry_id, asked.entries, verdict)
+                await reply.offer(asked.inquiry_id, asked.entries)
             except Exception:
                 score = asked.decision.matches[0].score
                 await self.not_delivered(asked.inquiry_id, asked.entries[0], score)

@@ -9,7 +9,6 @@ from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import TelegramError
 
 from bot.inquiries import Question
-from bot.knowledge.confidence import Verdict
 from bot.knowledge.entries import Entry
 from bot.smalltalk import Chatter
 from handlers import callbacks as cb
@@ -71,7 +70,7 @@ class TelegramReply:
             *render.entry_screen(self._context, entry, related, inquiry_id=inquiry_id)
         )
 
-    async def offer(self, inquiry_id: int, entries: Sequence[Entry], verdict: Verdict) -> None:
+    async def offer(self, inquiry_id: int, entries: Sequence[Entry]) -> None:
         _ = self._context._
         rows = [
             [
@@ -85,7 +84,7 @@ class TelegramReply:
         rows.append([render.button("💬 " + _("None of these: ask staff"), none)])
         prompt = (
             _("Which of these did you mean?")
-            if verdict is Verdict.CHOOSE
+            if len(entries) > 1
             else _("Did you mean this? Tap it to read the answer.")
         )
         await self._send(prompt, InlineKeyboardMarkup(rows))
