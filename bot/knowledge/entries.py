@@ -109,14 +109,7 @@ def _parse(path: Path, data: Any, problems: list[str]) -> Entry | None:
         reviewed = reviewed.isoformat()
     if not reviewed:
         problems.append(f"{entry_id}: missing 'reviewed' date")
-    sources = []
-    for source in data.get("sources") or []:
-        if not isinstance(source, dict) or not source.get("title") or not source.get("url"):
-            problems.append(f"{entry_id}: every source needs a title and a url")
-            continue
-        sources.append(Source(str(source["title"]), str(source["url"])))
-    if not sources:
-        problems.append(f"{entry_id}: no sources")
+    sources = _sources(entry_id, data.get("sources"), problems)
     texts: dict[str, EntryText] = {}
     translations = data.get("translations") or {}
     for locale in LOCALES:
@@ -141,9 +134,21 @@ def _parse(path: Path, data: Any, problems: list[str]) -> Entry | None:
         texts=texts,
         related=_strings(data.get("related")),
         keywords=_strings(data.get("keywords")),
-        sources=tuple(sources),
+        sources=sources,
         parent=str(data["parent"]) if data.get("parent") else None,
     )
+
+
+def _sources(entry_id: str, raw: Any, problems: list[str]) -> tuple[Source, ...]:
+    sources = []
+    for source in raw or []:
+        if not isinstance(source, dict) or not source.get("title") or not source.get("url"):
+            problems.append(f"{entry_id}: every source needs a title and a url")
+            continue
+        sources.append(Source(str(source["title"]), str(source["url"])))
+    if not sources:
+        problems.append(f"{entry_id}: no sources")
+    return tuple(sources)
 
 
 def _text_problems(text: EntryText) -> Iterable[str]:
