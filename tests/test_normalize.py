@@ -139,3 +139,9 @@ def test_normalize_never_fails_and_yields_clean_tokens(text: str) -> None:
 def test_normalize_is_idempotent(text: str) -> None:
     once = normalize(text)
     assert normalize(" ".join(once)) == once
+
+
+@pytest.mark.parametrize("text", ["0-_", "a-_", "--", "x-"])
+def test_no_empty_tokens_from_stray_hyphens_and_underscores(text: str) -> None:
+    """Found by the idempotence property: "0-_" gave ["0", ""]."""
+    assert "" not in normalize(text)

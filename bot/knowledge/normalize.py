@@ -97,13 +97,13 @@ def normalize_token(token: str) -> tuple[str, ...]:
         return tuple(chain.from_iterable(normalize_token(p) for p in token.split("_") if p))
     if "-" in token:
         parts: list[str] = []
-        for part in token.split("-"):
+        for part in filter(None, token.split("-")):  # "0-" (from "0-_") has an empty part
             merged = _merge_reduplication(parts[-1], part) if parts else None
             if merged is None:
                 parts.append(part)
             else:
                 parts[-1] = merged
-        if len(parts) > 1:
+        if len(parts) != 1:
             return tuple(chain.from_iterable(map(normalize_token, parts)))
         token = parts[0]
     if "2" in token and (reduplicated := _DIGIT_REDUPLICATION.fullmatch(token)):
