@@ -7,7 +7,7 @@ LOCALES := locales
 PO := $(wildcard $(LOCALES)/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: run chat test lint format messages catalogs kb-check clean
+.PHONY: run chat test test-postgresql lint format messages catalogs kb-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,18 @@ test: $(STAMP) catalogs
 	$(BIN)/ruff format --check .
 	$(BIN)/smebot kb check
 	$(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "PostgreSQL pass (TEST_DATABASE_URL; the e2e and browser tests run on SQLite only)"; \
+		TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not e2e and not browser"; \
+	elif ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		.ci/with-postgres $(MAKE) --no-print-directory test-postgresql; \
+	else \
+		echo "PostgreSQL tests skipped: no PostgreSQL server installed (.ci/run installs one)"; \
+	fi
+
+# The suite again on PostgreSQL, against TEST_DATABASE_URL (.ci/with-postgres starts one).
+test-postgresql: $(STAMP) catalogs
+	TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not e2e and not browser"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -169,6 +169,7 @@ def start_sender(application: Application) -> BroadcastSender:
         rate=services.settings.broadcast_rate,
         reporter=TelegramReporter(application),
         planner=services.reminders,
+        worker=services.settings.worker_name,
     )
     application.bot_data[SENDER_KEY] = sender
     sender.start()

@@ -137,7 +137,7 @@ def cmd_inquiries_export(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> list[list[object]]:
-        async with Database.opened(settings.database_path) as db:
+        async with Database.opened(settings.database) as db:
             return await export.rows(db, query)
 
     data = asyncio.run(main())
@@ -166,7 +166,7 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> int:
-        async with Database.opened(settings.database_path) as db:
+        async with Database.opened(settings.database) as db:
             clock = SystemClock()
             users = UserDirectory(db, clock, settings.default_locale)
             return await Privacy(db, clock, users, settings.inquiry_retention_days).purge_expired()
@@ -179,12 +179,65 @@ def cmd_db_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sqlite_only(settings: Settings, what: str) -> int | None:
+    if settings.database_url:
+        print(
+            f"smebot: {what} is for the SQLite file; on PostgreSQL use pg_dump / pg_restore",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return None
+
+
+def cmd_db_migrate_to(args: argparse.Namespace) -> int:
+    """Copy the SQLite deployment (``DATABASE_PATH``) into an empty PostgreSQL database."""
+    from pathlib import Path
+
+    from db.connection import SqliteDatabase, is_postgres_url
+    from db.transfer import TransferError, copy, verify
+
+    settings = _settings()
+    if not is_postgres_url(args.url):
+        print("smebot: migrate-to needs a postgresql:// URL", file=sys.stderr)
+        return EXIT_USAGE
+    if not Path(settings.database_path).exists():
+        print(f"smebot: {settings.database_path}: no SQLite database there", file=sys.stderr)
+        return 1
+
+    async def main() -> int:
+        from db import Database
+
+        source = await SqliteDatabase.connect(settings.database_path)
+        try:
+            async with Database.opened(args.url) as target:
+                copied = await copy(source, target)
+                checked = await verify(source, target)
+        finally:
+            await source.close()
+        for table in copied:
+            print(f"{table.table:<24} {table.rows:>10} rows", file=sys.stderr)
+        print(
+            f"copied {settings.database_path} to PostgreSQL: {checked} rows in "
+            f"{len(copied)} tables, each checked against the source. Set DATABASE_URL to use it.",
+            file=sys.stderr,
+        )
+        return 0
+
+    try:
+        return asyncio.run(main())
+    except TransferError as error:
+        print(f"smebot: migrate-to failed, nothing was kept: {error}", file=sys.stderr)
+        return 1
+
+
 def cmd_db_backup(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from db.backup import BackupError, backup
 
     settings = _settings()
+    if (refused := _sqlite_only(settings, "backup")) is not None:
+        return refused
     try:
         snapshot = backup(Path(settings.database_path), Path(args.file))
     except BackupError as error:
@@ -204,6 +257,8 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
     from db.backup import BackupError, restore
 
     settings = _settings()
+    if (refused := _sqlite_only(settings, "restore")) is not None:
+        return refused
     try:
         snapshot, kept = restore(Path(args.file), Path(settings.database_path))
     except BackupError as error:
@@ -229,7 +284,7 @@ def cmd_trainings_import(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> int:
-        async with Database.opened(settings.database_path) as db:
+        async with Database.opened(settings.database) as db:
             report = await import_file(db, SystemClock(), Path(args.file))
         for problem in report.problems:
             print(problem, file=sys.stderr)
@@ -250,7 +305,7 @@ def cmd_trainings_list(args: argparse.Namespace) -> int:
     settings = _settings()
 
     async def main() -> None:
-        async with Database.opened(settings.database_path) as db:
+        async with Database.opened(settings.database) as db:
             for training in await TrainingService(db, SystemClock()).for_staff():
                 seats = f"{training.registered}/{training.capacity or '-'}"
                 print(
@@ -327,6 +382,15 @@ def parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("file", metavar="FILE")
     restore.set_defaults(handler=cmd_db_restore)
+
+    migrate_to = db_commands.add_parser(
+        "migrate-to",
+        help="copy the SQLite database (DATABASE_PATH) into an empty PostgreSQL database",
+        description="Stop the bot first. The target gets the schema, then every row in one "
+        "transaction; then each table is compared row by row with the source.",
+    )
+    migrate_to.add_argument("url", metavar="postgresql://…")
+    migrate_to.set_defaults(handler=cmd_db_migrate_to)
 
     trainings = commands.add_parser("trainings", help="the training catalogue")
     training_commands = trainings.add_subparsers(dest="trainings_command", required=True)

@@ -37,6 +37,11 @@ class Settings:
     token: str | None = None
     api_url: str = DEFAULT_API_URL
     database_path: str = DEFAULT_DATABASE_PATH
+    database_url: str | None = None
+    """``postgresql://…``: PostgreSQL instead of the SQLite file (several workers, hosts)."""
+    worker_name: str = ""
+    """This process among the workers sharing a PostgreSQL database (``smebot run`` sets it:
+    host and worker number); names the broadcast rows its sender claims."""
     staff_ids: frozenset[int] = frozenset()
     default_locale: str = "id"
     webhook_url: str | None = None
@@ -56,9 +61,26 @@ class Settings:
     web_base_url: str | None = None
     """Where staff reach the web desk; ``/web`` links point here."""
 
+    @property
+    def database(self) -> str:
+        """What :meth:`db.Database.open` takes: the PostgreSQL URL if set, else the file."""
+        return self.database_url or self.database_path
+
     def __repr__(self) -> str:
-        # The token must never reach a log line, not even through a repr.
-        return f"Settings(api_url={self.api_url!r}, database_path={self.database_path!r})"
+        # The token (and a database password) must never reach a log line, not even through
+        # a repr.
+        where = _without_password(self.database_url) if self.database_url else None
+        return f"Settings(api_url={self.api_url!r}, " + (
+            f"database_url={where!r})" if where else f"database_path={self.database_path!r})"
+        )
+
+
+def _without_password(url: str) -> str:
+    parsed = urlparse(url)
+    if parsed.password is None:
+        return url
+    netloc = parsed.netloc.replace(f":{parsed.password}@", ":***@", 1)
+    return parsed._replace(netloc=netloc).geturl()
 
 
 def _int(name: str, value: str) -> int:
@@ -73,6 +95,18 @@ def _url(name: str, value: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(f"{name}: {value!r} is not an http(s) URL")
     return value.rstrip("/")
+
+
+def _database_url(value: str | None) -> str | None:
+    """Only PostgreSQL is reached by URL; SQLite keeps ``DATABASE_PATH``."""
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("postgresql", "postgres") or not (parsed.netloc or parsed.query):
+        raise ConfigError(
+            "DATABASE_URL: must be a postgresql:// URL (for SQLite set DATABASE_PATH instead)"
+        )
+    return value
 
 
 def _ip(name: str, value: str) -> str:
@@ -162,6 +196,7 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         token=token,
         api_url=_url("TELEGRAM_API_URL", get("TELEGRAM_API_URL") or DEFAULT_API_URL),
         database_path=get("DATABASE_PATH") or DEFAULT_DATABASE_PATH,
+        database_url=_database_url(get("DATABASE_URL")),
         staff_ids=frozenset(staff_ids),
         default_locale=default_locale,
         webhook_url=_url("WEBHOOK_URL", webhook_url) if webhook_url else None,

@@ -5,8 +5,10 @@ One asyncio task, started with the bot (``smebot run``), does all of it:
 * **Pacing.** At most ``BROADCAST_RATE`` messages a second overall (evenly spaced, so there
   are no bursts) and at most one a second per chat. A 429 pauses the whole sender for the
   ``retry_after`` Telegram asks for; a network error pauses it with exponential backoff.
-* **Durability.** Rows are claimed in small batches (marked ``sending``) and marked ``sent``
-  only after the API call returned. At start-up, rows left ``sending`` by a crash go back to
+* **Durability.** Rows are claimed in small batches (marked ``sending`` by this worker) and
+  marked ``sent`` only after the API call returned. On PostgreSQL several workers' senders
+  share the queue: a claim skips rows another worker has locked, so no row goes out twice.
+  At start-up, rows this worker left ``sending`` when it crashed go back to
   the queue: nothing is lost, and only messages in flight at the crash can arrive twice.
   Outcomes are written in batches of one statement, so the handlers sharing the connection
   never wait behind the sender for more than a few milliseconds.
@@ -192,8 +194,13 @@ class BroadcastSender:
         planner: Planner | None = None,
         claim_size: int | None = None,
         max_in_flight: int | None = None,
+        worker: str = "",
     ) -> None:
         self._db = db
+        self.worker = worker
+        """Names this sender's claims. Workers sharing a PostgreSQL database each need their
+        own, so a restarted worker puts back only its own in-flight rows (on SQLite there is
+        one sender, and the name is empty)."""
         self._broadcasts = broadcasts
         self._users = users
         self._send = send
@@ -267,7 +274,7 @@ class BroadcastSender:
 
     async def recover(self) -> int:
         """Rows a dead process had claimed go back to the queue (run once, at start-up)."""
-        count = await broadcast_table.recover_in_flight(self._db)
+        count = await broadcast_table.recover_in_flight(self._db, self.worker)
         self._recovered = True
         self.stats.recovered += count
         if count:
@@ -430,7 +437,9 @@ class BroadcastSender:
                 return
             if broadcast.status == "sending":
                 self._queue.extend(
-                    await broadcast_table.claim(self._db, broadcast.id, iso(self._at(now)), need)
+                    await broadcast_table.claim(
+                        self._db, broadcast.id, iso(self._at(now)), need, self.worker
+                    )
                 )
 
     async def _queue_recipients(self) -> bool:

@@ -64,7 +64,7 @@ class Services:
     @classmethod
     async def start(cls, settings: Settings, clock: Clock | None = None) -> Services:
         clock = clock or SystemClock()
-        db = await Database.open(settings.database_path)
+        db = await Database.open(settings.database)
         knowledge = await KnowledgeBase.load(db, semantic_cache=semantic_cache_of(settings))
         users = UserDirectory(db, clock, settings.default_locale)
         catalogs = Catalogs()

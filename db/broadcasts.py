@@ -2,8 +2,10 @@
 
 Every statement here is a single statement, so it is its own transaction: the sender shares
 the process's one connection with the handlers and must never hold it across an ``await``.
-Lists of ids and outcomes travel as one JSON parameter (``json_each``), which keeps a batch
-to one statement and one disk sync however many rows it touches.
+Lists of ids and outcomes travel as one JSON parameter (``json_each`` on SQLite,
+``jsonb_array_elements`` on PostgreSQL), which keeps a batch to one statement and one disk
+sync however many rows it touches. Statements that differ between the dialects sit side by
+side in dicts keyed by ``db.dialect``.
 """
 
 from __future__ import annotations
@@ -105,15 +107,17 @@ async def create(
     A reminder carries a unique ``reminder_key``: creating it twice (after a restart, say)
     inserts nothing and returns 0.
     """
-    changed, row_id = await named.write(
+    row = await named.fetch_one(
         db,
         """
-        INSERT OR IGNORE INTO broadcasts (kind, priority, texts, primary_language, audience,
-                                          audience_value, training_id, status, send_at,
-                                          created_by, created_at, started_at, reminder_key)
+        INSERT INTO broadcasts (kind, priority, texts, primary_language, audience,
+                                audience_value, training_id, status, send_at, created_by,
+                                created_at, started_at, reminder_key)
         VALUES (:kind, :priority, :texts, :primary_language, :audience, :audience_value,
                 :training_id, :status, :send_at, :created_by, :now,
                 CASE WHEN :status = 'sending' THEN :now END, :reminder_key)
+        ON CONFLICT DO NOTHING
+        RETURNING id
         """,
         {
             "kind": kind,
@@ -130,7 +134,7 @@ async def create(
             "reminder_key": reminder_key,
         },
     )
-    return row_id if changed == 1 else 0
+    return int(row[0]) if row else 0
 
 
 async def get(db: Database, broadcast_id: int) -> BroadcastRow | None:
@@ -257,7 +261,7 @@ async def audience_languages(
     inner = _AUDIENCE_SQL[audience].replace("LIMIT :limit", "")
     rows = await named.fetch_all(
         db,
-        f"SELECT language, language_code, COUNT(*) FROM ({inner}) "
+        f"SELECT language, language_code, COUNT(*) FROM ({inner}) AS audience "
         "GROUP BY language, language_code",
         {"value": value, "training_id": training_id, "after": 0},
     )
@@ -270,13 +274,23 @@ async def add_recipients(
     """Queue ``(user_id, locale)`` pairs; already queued users are skipped, so re-running a
     chunk after a crash adds nothing twice."""
     payload = json.dumps([[user_id, locale] for user_id, locale in recipients])
-    return await db.execute_rowcount(
-        """
-        INSERT OR IGNORE INTO broadcast_deliveries (broadcast_id, user_id, locale)
+    return await db.execute_rowcount(_ADD_RECIPIENTS[db.dialect], (broadcast_id, payload))
+
+
+_ADD_RECIPIENTS = {
+    "sqlite": """
+        INSERT INTO broadcast_deliveries (broadcast_id, user_id, locale)
         SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)
-        """,
-        (broadcast_id, payload),
-    )
+        WHERE true
+        ON CONFLICT (broadcast_id, user_id) DO NOTHING
+    """,
+    "postgresql": """
+        INSERT INTO broadcast_deliveries (broadcast_id, user_id, locale)
+        SELECT ?, (value->>0)::bigint, value->>1 FROM jsonb_array_elements(?::jsonb)
+        ON CONFLICT (broadcast_id, user_id) DO NOTHING
+    """,
+}
+"""``WHERE true``: SQLite needs it to tell ``ON CONFLICT`` from a join constraint."""
 
 
 async def advance_cursor(db: Database, broadcast_id: int, cursor: int, finished: bool) -> None:
@@ -289,20 +303,37 @@ async def advance_cursor(db: Database, broadcast_id: int, cursor: int, finished:
 # -- the queue -----------------------------------------------------------------------------
 
 
-async def claim(db: Database, broadcast_id: int, now: str, limit: int) -> list[ClaimedRow]:
-    """Mark up to ``limit`` due rows ``sending`` and return them, oldest first."""
-    rows = await db.fetch_all(
-        """
-        UPDATE broadcast_deliveries SET status = 'sending', claimed_at = ?
+_CLAIM = {
+    "sqlite": """
+        UPDATE broadcast_deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?
         WHERE id IN (
             SELECT id FROM broadcast_deliveries
             WHERE broadcast_id = ? AND status = 'pending' AND next_attempt_at <= ?
             ORDER BY id LIMIT ?
         )
         RETURNING id, broadcast_id, user_id, locale, attempts
-        """,
-        (now, broadcast_id, now, limit),
-    )
+    """,
+    "postgresql": """
+        UPDATE broadcast_deliveries SET status = 'sending', claimed_at = ?, claimed_by = ?
+        WHERE id IN (
+            SELECT id FROM broadcast_deliveries
+            WHERE broadcast_id = ? AND status = 'pending' AND next_attempt_at <= ?
+            ORDER BY id LIMIT ?
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, broadcast_id, user_id, locale, attempts
+    """,
+}
+"""On PostgreSQL several workers' senders claim from one queue at once: ``SKIP LOCKED`` lets
+each take rows no other is taking, so no row is claimed (and sent) twice and no sender waits.
+SQLite has one writer, and a deployment on SQLite runs one sender."""
+
+
+async def claim(
+    db: Database, broadcast_id: int, now: str, limit: int, worker: str = ""
+) -> list[ClaimedRow]:
+    """Mark up to ``limit`` due rows ``sending`` by ``worker`` and return them, oldest first."""
+    rows = await db.fetch_all(_CLAIM[db.dialect], (now, worker, broadcast_id, now, limit))
     return sorted((ClaimedRow(*row) for row in rows), key=lambda claimed: claimed.id)
 
 
@@ -313,11 +344,14 @@ async def record_outcomes(db: Database, outcomes: Sequence[OutcomeRow], now: str
     payload = json.dumps(
         [[o.id, o.status, o.attempts, o.next_attempt_at, o.error] for o in outcomes]
     )
-    return await db.execute_rowcount(
-        """
+    return await db.execute_rowcount(_RECORD_OUTCOMES[db.dialect], (now, payload))
+
+
+_RECORD_OUTCOMES = {
+    "sqlite": """
         UPDATE broadcast_deliveries
         SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_attempt_at,
-            error = o.error, claimed_at = NULL,
+            error = o.error, claimed_at = NULL, claimed_by = NULL,
             done_at = CASE WHEN o.status = 'pending' THEN NULL ELSE ? END
         FROM (
             SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS status,
@@ -327,23 +361,41 @@ async def record_outcomes(db: Database, outcomes: Sequence[OutcomeRow], now: str
             FROM json_each(?)
         ) AS o
         WHERE broadcast_deliveries.id = o.id
-        """,
-        (now, payload),
-    )
+    """,
+    "postgresql": """
+        UPDATE broadcast_deliveries
+        SET status = o.status, attempts = o.attempts, next_attempt_at = o.next_attempt_at,
+            error = o.error, claimed_at = NULL, claimed_by = NULL,
+            done_at = CASE WHEN o.status = 'pending' THEN NULL ELSE ?::text END
+        FROM (
+            SELECT (value->>0)::bigint AS id, value->>1 AS status,
+                   (value->>2)::bigint AS attempts, value->>3 AS next_attempt_at,
+                   value->>4 AS error
+            FROM jsonb_array_elements(?::jsonb)
+        ) AS o
+        WHERE broadcast_deliveries.id = o.id
+    """,
+}
 
 
-async def recover_in_flight(db: Database) -> int:
-    """At start-up: rows claimed by a process that died go back to the queue."""
+async def recover_in_flight(db: Database, worker: str = "") -> int:
+    """At start-up: rows this worker claimed before it died go back to the queue.
+
+    Only its own (``claimed_by``): on PostgreSQL other workers may be sending right now, and
+    their rows are theirs. A worker that never comes back leaves its rows to
+    :func:`requeue_stale`. On SQLite there is one sender, whose worker name is ``""``.
+    """
     return await db.execute_rowcount(
-        "UPDATE broadcast_deliveries SET status = 'pending', claimed_at = NULL "
-        "WHERE status = 'sending'"
+        "UPDATE broadcast_deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
+        "WHERE status = 'sending' AND COALESCE(claimed_by, '') = ?",
+        (worker,),
     )
 
 
 async def requeue_stale(db: Database, claimed_before: str) -> int:
     """Rows claimed long ago whose outcome was never written (a lost write) are retried."""
     return await db.execute_rowcount(
-        "UPDATE broadcast_deliveries SET status = 'pending', claimed_at = NULL "
+        "UPDATE broadcast_deliveries SET status = 'pending', claimed_at = NULL, claimed_by = NULL "
         "WHERE status = 'sending' AND claimed_at < ?",
         (claimed_before,),
     )

@@ -1,20 +1,29 @@
-"""One SQLite connection per process, opened with the settings that make writes durable.
+"""The database seam: one small API for the table modules, on SQLite or on PostgreSQL.
 
-aiosqlite runs the connection on its own thread, so every statement is serialised; the
-pragmas below make that single writer safe to share with readers (WAL) and to survive a
-crash or power cut (``synchronous=FULL``).
+:meth:`Database.open` takes either a file path (SQLite, the default: one process, one file,
+the right size for one office) or a ``postgresql://`` URL (:mod:`db.postgres`: several
+workers and hosts on one managed server). Table modules call only what is defined here:
+``execute``, ``execute_rowcount``, ``fetch_one``, ``fetch_all`` and ``transaction()`` (whose
+object offers the same calls plus ``executemany``), with ``?`` placeholders or, given a
+mapping, ``:name`` ones. Where the two dialects need different SQL, a module keeps the two
+statements side by side in a dict keyed by :attr:`Database.dialect`.
+
+The SQLite connection is opened with the settings that make writes durable: aiosqlite runs
+it on its own thread, so every statement is serialised; WAL lets that single writer share the
+file with readers, and ``synchronous=FULL`` makes a commit survive a crash or power cut.
 """
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 import aiosqlite
 
@@ -24,6 +33,15 @@ BUSY_TIMEOUT_MS = 5_000
 """How long a statement waits for another process's lock (a backup, say) before failing."""
 
 MIGRATIONS_PACKAGE = "db.migrations"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+Dialect = Literal["sqlite", "postgresql"]
+Parameters = Iterable[Any] | Mapping[str, Any]
+"""Positional values for ``?`` placeholders, or a mapping for ``:name`` ones."""
+
+
+def is_postgres_url(target: str | Path) -> bool:
+    return isinstance(target, str) and target.startswith(POSTGRES_SCHEMES)
 
 
 def _create_private_file(path: Path) -> None:
@@ -33,22 +51,151 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _migrations() -> list[tuple[int, str]]:
-    """Numbered ``NNNN_name.sql`` scripts shipped with the package, in order."""
-    scripts = []
+def _migrations(dialect: Dialect = "sqlite") -> list[tuple[int, str]]:
+    """Numbered migration scripts shipped with the package, in order, for ``dialect``.
+
+    The convention is explained in ``db/migrations/__init__.py``: ``NNNN_name.sql`` is shared;
+    ``NNNN_name.postgresql.sql``, when present, replaces it on PostgreSQL; otherwise the shared
+    script is used there with :func:`db.dialects.postgresql_ddl`'s type rewrites.
+    """
+    from db.dialects import postgresql_ddl
+
+    shared: dict[int, str] = {}
+    overrides: dict[int, str] = {}
     for item in resources.files(MIGRATIONS_PACKAGE).iterdir():
         name = item.name
-        if name.endswith(".sql") and name[:4].isdigit():
-            scripts.append((int(name[:4]), item.read_text(encoding="utf-8")))
-    return sorted(scripts)
+        if not (name.endswith(".sql") and name[:4].isdigit()):
+            continue
+        number = int(name[:4])
+        if name.endswith(".postgresql.sql"):
+            overrides[number] = item.read_text(encoding="utf-8")
+        elif name.count(".") == 1:
+            shared[number] = item.read_text(encoding="utf-8")
+    if dialect == "sqlite":
+        return sorted(shared.items())
+    return sorted(
+        (number, overrides.get(number) or postgresql_ddl(script))
+        for number, script in shared.items()
+    )
+
+
+def positional(parameters: Parameters) -> tuple[Any, ...] | dict[str, Any]:
+    """What the drivers take: a tuple for ``?``, a dict for ``:name``."""
+    if isinstance(parameters, Mapping):
+        return dict(parameters)
+    return tuple(parameters)
 
 
 class MigrationError(Exception):
     """A migration that would break the database; nothing of it was applied."""
 
 
-class Database:
-    """The open connection plus the few helpers every table module needs."""
+class Transaction(Protocol):
+    """Statements inside :meth:`Database.transaction`: they commit or roll back together."""
+
+    async def execute(self, sql: str, parameters: Parameters = ()) -> int: ...
+
+    async def execute_rowcount(self, sql: str, parameters: Parameters = ()) -> int: ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+    async def fetch_one(self, sql: str, parameters: Parameters = ()) -> Any | None: ...
+
+    async def fetch_all(self, sql: str, parameters: Parameters = ()) -> list[Any]: ...
+
+
+class Database(abc.ABC):
+    """The open database plus the few helpers every table module needs.
+
+    Rows index by column name and by position, and ``dict(row)`` gives the columns in order,
+    on both backends. Timestamps stay ISO 8601 text on both, so nothing above ``db/`` knows
+    which one it runs on.
+    """
+
+    dialect: Dialect
+
+    @classmethod
+    async def open(cls, target: str | Path) -> Database:
+        """A PostgreSQL URL opens a pool (:mod:`db.postgres`); anything else is a file path."""
+        if is_postgres_url(target):
+            from db.postgres import PostgresDatabase
+
+            return await PostgresDatabase.connect(str(target))
+        return await SqliteDatabase.connect(target)
+
+    @classmethod
+    @asynccontextmanager
+    async def opened(cls, target: str | Path) -> AsyncIterator[Database]:
+        """The database for one command-line job, closed however the job ends."""
+        database = await cls.open(target)
+        try:
+            yield database
+        finally:
+            await database.close()
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+    @abc.abstractmethod
+    async def schema_version(self) -> int: ...
+
+    @abc.abstractmethod
+    async def migrate(self) -> None: ...
+
+    @abc.abstractmethod
+    async def execute(self, sql: str, parameters: Parameters = ()) -> int:
+        """Run one write statement in its own transaction. On SQLite it returns the last row
+        id; on PostgreSQL 0: a statement that needs the new id says ``RETURNING id``."""
+
+    @abc.abstractmethod
+    async def execute_rowcount(self, sql: str, parameters: Parameters = ()) -> int:
+        """Run one write statement; returns how many rows it changed."""
+
+    @abc.abstractmethod
+    async def fetch_one(self, sql: str, parameters: Parameters = ()) -> Any | None:
+        """The first row (it reads them all: meant for queries of one row, or ``LIMIT 1``)."""
+
+    @abc.abstractmethod
+    async def fetch_all(self, sql: str, parameters: Parameters = ()) -> list[Any]: ...
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """Several statements that must land together (or not at all)."""
+
+
+class _SqliteTransaction:
+    """The shared aiosqlite connection while one task holds its transaction."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self.connection = connection
+
+    async def execute(self, sql: str, parameters: Parameters = ()) -> int:
+        cursor = await self.connection.execute(sql, positional(parameters))
+        row_id = cursor.lastrowid or 0
+        await cursor.close()
+        return row_id
+
+    async def execute_rowcount(self, sql: str, parameters: Parameters = ()) -> int:
+        cursor = await self.connection.execute(sql, positional(parameters))
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self.connection.executemany(sql, [tuple(row) for row in rows])
+
+    async def fetch_one(self, sql: str, parameters: Parameters = ()) -> Any | None:
+        rows = await self.connection.execute_fetchall(sql, positional(parameters))
+        return next(iter(rows), None)
+
+    async def fetch_all(self, sql: str, parameters: Parameters = ()) -> list[Any]:
+        return list(await self.connection.execute_fetchall(sql, positional(parameters)))
+
+
+class SqliteDatabase(Database):
+    """One SQLite connection per process (aiosqlite's thread), shared by every task."""
+
+    dialect: Dialect = "sqlite"
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self.connection = connection
@@ -71,7 +218,7 @@ class Database:
             await self._no_transaction.wait()
 
     @classmethod
-    async def open(cls, path: str | Path) -> Database:
+    async def connect(cls, path: str | Path) -> SqliteDatabase:
         if str(path) != ":memory:":
             _create_private_file(Path(path))
         connection = await aiosqlite.connect(path, isolation_level=None)
@@ -83,16 +230,6 @@ class Database:
         database = cls(connection)
         await database.migrate()
         return database
-
-    @classmethod
-    @asynccontextmanager
-    async def opened(cls, path: str | Path) -> AsyncIterator[Database]:
-        """The database for one command-line job, closed however the job ends."""
-        database = await cls.open(path)
-        try:
-            yield database
-        finally:
-            await database.close()
 
     async def close(self) -> None:
         await self.connection.close()
@@ -133,31 +270,28 @@ class Database:
     # microseconds, and a few run on every update). A write statement has run to completion
     # and been reset when ``execute`` returns, so its cursor needs no second hop to close.
 
-    async def execute(self, sql: str, parameters: Iterable[Any] = ()) -> int:
-        """Run one write statement in its own transaction; returns the last row id."""
+    async def execute(self, sql: str, parameters: Parameters = ()) -> int:
         await self.wait_for_turn()
-        cursor = await self.connection.execute(sql, tuple(parameters))
+        cursor = await self.connection.execute(sql, positional(parameters))
         return cursor.lastrowid or 0
 
-    async def execute_rowcount(self, sql: str, parameters: Iterable[Any] = ()) -> int:
-        """Run one write statement; returns how many rows it changed."""
+    async def execute_rowcount(self, sql: str, parameters: Parameters = ()) -> int:
         await self.wait_for_turn()
-        cursor = await self.connection.execute(sql, tuple(parameters))
+        cursor = await self.connection.execute(sql, positional(parameters))
         return cursor.rowcount
 
-    async def fetch_one(self, sql: str, parameters: Iterable[Any] = ()) -> aiosqlite.Row | None:
-        """The first row (it reads them all: meant for queries of one row, or ``LIMIT 1``)."""
+    async def fetch_one(self, sql: str, parameters: Parameters = ()) -> aiosqlite.Row | None:
         await self.wait_for_turn()
-        rows = await self.connection.execute_fetchall(sql, tuple(parameters))
+        rows = await self.connection.execute_fetchall(sql, positional(parameters))
         return next(iter(rows), None)
 
-    async def fetch_all(self, sql: str, parameters: Iterable[Any] = ()) -> list[aiosqlite.Row]:
+    async def fetch_all(self, sql: str, parameters: Parameters = ()) -> list[aiosqlite.Row]:
         await self.wait_for_turn()
-        return list(await self.connection.execute_fetchall(sql, tuple(parameters)))
+        return list(await self.connection.execute_fetchall(sql, positional(parameters)))
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """Several statements that must land together (or not at all), one task at a time."""
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One task at a time: ``BEGIN IMMEDIATE`` takes the write lock at once."""
         async with self._transaction_lock:
             await self.wait_for_turn()
             self._transaction_owner = asyncio.current_task()
@@ -165,7 +299,7 @@ class Database:
             try:
                 await self.connection.execute("BEGIN IMMEDIATE")
                 try:
-                    yield self.connection
+                    yield _SqliteTransaction(self.connection)
                 except BaseException:
                     await self.connection.execute("ROLLBACK")
                     raise

@@ -65,14 +65,17 @@ async def insert(
 ) -> int:
     """Store a message before anything else happens to it: a question as ``open`` (waiting
     for staff until the bot answers it), small talk as ``small_talk``."""
-    return await db.execute(
+    row = await db.fetch_one(
         """
         INSERT INTO inquiries (user_id, chat_id, message_id, language, question, created_at,
                                status)
         VALUES (?, ?, ?, ?, ?, ?, ?)
+        RETURNING id
         """,
         (user_id, chat_id, message_id, language, question, now, status),
     )
+    assert row is not None
+    return int(row[0])
 
 
 async def set_best_guess(
@@ -199,7 +202,15 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def _desk_where(desk_filter: DeskFilter) -> tuple[str, list[object]]:
+_CONTAINS = {
+    "sqlite": "question LIKE ? ESCAPE '\\'",
+    "postgresql": "question ILIKE ? ESCAPE '\\'",
+}
+"""The desk's word search: SQLite's LIKE ignores the case of ASCII letters, PostgreSQL's
+ILIKE does the same (for every letter)."""
+
+
+def _desk_where(desk_filter: DeskFilter, dialect: str) -> tuple[str, list[object]]:
     """A WHERE clause from fixed fragments; only the values are parameters."""
     clauses = ["anonymised_at IS NULL"]
     values: list[object] = []
@@ -221,7 +232,7 @@ def _desk_where(desk_filter: DeskFilter) -> tuple[str, list[object]]:
         clauses.append("created_at < ?")
         values.append(desk_filter.until)
     if desk_filter.search:
-        clauses.append("question LIKE ? ESCAPE '\\'")
+        clauses.append(_CONTAINS[dialect])
         values.append(like_pattern(desk_filter.search))
     return " AND ".join(clauses), values
 
@@ -230,7 +241,7 @@ async def desk_page(
     db: Database, desk_filter: DeskFilter, limit: int, offset: int
 ) -> list[InquiryRecord]:
     """Inquiries matching ``desk_filter``, oldest first (the longest wait is served first)."""
-    where, values = _desk_where(desk_filter)
+    where, values = _desk_where(desk_filter, db.dialect)
     rows = await db.fetch_all(
         f"SELECT {_COLUMNS} FROM inquiries WHERE {where} ORDER BY created_at, id LIMIT ? OFFSET ?",
         (*values, limit, offset),
@@ -239,7 +250,7 @@ async def desk_page(
 
 
 async def desk_count(db: Database, desk_filter: DeskFilter) -> int:
-    where, values = _desk_where(desk_filter)
+    where, values = _desk_where(desk_filter, db.dialect)
     row = await db.fetch_one(f"SELECT COUNT(*) FROM inquiries WHERE {where}", values)
     return int(row[0]) if row else 0
 
@@ -309,15 +320,23 @@ GROUPABLE = ("topic", "language", "status")
 """Columns the statistics may group by (column names cannot be bound parameters)."""
 
 
+_DAILY_COUNTS = {
+    "sqlite": """
+        SELECT date(created_at, ?) AS day, COUNT(*) FROM inquiries
+        WHERE created_at >= ? AND status != 'small_talk' GROUP BY day
+    """,
+    "postgresql": """
+        SELECT to_char((created_at::timestamptz + CAST(? AS TEXT)::interval) AT TIME ZONE 'UTC',
+                       'YYYY-MM-DD') AS day, COUNT(*)
+        FROM inquiries WHERE created_at >= ? AND status != 'small_talk' GROUP BY day
+    """,
+}
+"""Questions (not small talk: :data:`QUESTIONS_ONLY`) per local day, in each dialect."""
+
+
 async def daily_counts(db: Database, since: str, utc_offset: str) -> dict[str, int]:
     """Inquiries per local calendar day since ``since``; ``utc_offset`` like ``'+7 hours'``."""
-    rows = await db.fetch_all(
-        f"""
-        SELECT date(created_at, ?) AS day, COUNT(*) FROM inquiries
-        WHERE created_at >= ? AND {QUESTIONS_ONLY} GROUP BY day
-        """,
-        (utc_offset, since),
-    )
+    rows = await db.fetch_all(_DAILY_COUNTS[db.dialect], (utc_offset, since))
     return {row[0]: int(row[1]) for row in rows}
 
 

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-import aiosqlite
-
 from bot.knowledge.entries import Entry, EntryText
-from db.connection import Database
+from db.connection import Database, Transaction
 
 
 async def create(
@@ -26,27 +24,30 @@ async def create(
 ) -> bool:
     """A new staff draft with its first language; False if the id is taken."""
     async with db.transaction() as connection:
-        cursor = await connection.execute(
+        created_row = await connection.execute_rowcount(
             """
-            INSERT OR IGNORE INTO kb_entries (id, topic, reviewed, origin, status)
+            INSERT INTO kb_entries (id, topic, reviewed, origin, status)
             VALUES (?, ?, ?, 'staff', 'draft')
+            ON CONFLICT (id) DO NOTHING
             """,
             (entry_id, topic, reviewed),
         )
-        created = cursor.rowcount == 1
-        await cursor.close()
+        created = created_row == 1
         if created:
             await _write_text(connection, entry_id, language, text)
     return created
 
 
 async def _write_text(
-    connection: aiosqlite.Connection, entry_id: str, language: str, text: EntryText
+    connection: Transaction, entry_id: str, language: str, text: EntryText
 ) -> None:
     await connection.execute(
         """
-        INSERT OR REPLACE INTO kb_texts (entry_id, language, title, answer, details, questions)
+        INSERT INTO kb_texts (entry_id, language, title, answer, details, questions)
         VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (entry_id, language) DO UPDATE SET
+            title = excluded.title, answer = excluded.answer, details = excluded.details,
+            questions = excluded.questions
         """,
         (
             entry_id,
@@ -62,12 +63,11 @@ async def _write_text(
 async def set_text(db: Database, entry_id: str, language: str, text: EntryText) -> bool:
     """Write one language of a draft; False if ``entry_id`` is not a staff draft."""
     async with db.transaction() as connection:
-        cursor = await connection.execute(
+        found_row = await connection.fetch_one(
             "SELECT 1 FROM kb_entries WHERE id = ? AND origin = 'staff' AND status = 'draft'",
             (entry_id,),
         )
-        found = await cursor.fetchone() is not None
-        await cursor.close()
+        found = found_row is not None
         if found:
             await _write_text(connection, entry_id, language, text)
     return found

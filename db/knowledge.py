@@ -14,10 +14,12 @@ async def replace_file_entries(db: Database, entries: Iterable[Entry]) -> None:
     async with db.transaction() as connection:
         await connection.execute("DELETE FROM kb_entries WHERE origin = 'file'")
         for entry in entries:
+            # A staff entry with the same id gives way, texts and all (ON DELETE CASCADE).
+            await connection.execute("DELETE FROM kb_entries WHERE id = ?", (entry.id,))
             await connection.execute(
                 """
-                INSERT OR REPLACE INTO kb_entries (id, topic, reviewed, related, keywords,
-                                                   sources, parent, origin, status)
+                INSERT INTO kb_entries (id, topic, reviewed, related, keywords, sources,
+                                        parent, origin, status)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'file', 'published')
                 """,
                 (
@@ -32,8 +34,7 @@ async def replace_file_entries(db: Database, entries: Iterable[Entry]) -> None:
             )
             await connection.executemany(
                 """
-                INSERT OR REPLACE INTO kb_texts (entry_id, language, title, answer, details,
-                                                 questions)
+                INSERT INTO kb_texts (entry_id, language, title, answer, details, questions)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """,
                 [

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from db import catalog
+from db.catalog import quote as _quote
 from db.connection import Database
 
 ANONYMISE = """
@@ -20,22 +22,13 @@ ANONYMISE = """
 language, topic, status and timings stay for anonymous counts."""
 
 
-def _quote(identifier: str) -> str:
-    """An SQLite identifier from the schema, quoted (it is not user input, but be exact)."""
-    return '"' + identifier.replace('"', '""') + '"'
-
-
 async def user_tables(db: Database) -> list[tuple[str, str]]:
     """``(table, column)`` of every column that references ``users(id)``."""
     found = []
-    tables = await db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "ORDER BY name"
-    )
-    for (table,) in tables:
-        for key in await db.fetch_all(f"PRAGMA foreign_key_list({_quote(table)})"):
-            if key["table"] == "users" and key["to"] in ("id", None):
-                found.append((table, key["from"]))
+    for table in await catalog.tables(db):
+        for key in await catalog.foreign_keys(db, table):
+            if key.parent == "users" and key.parent_column == "id":
+                found.append((table, key.column))
     return found
 
 
@@ -68,9 +61,7 @@ async def forget_user(db: Database, user_id: int, now: str) -> int:
     Returns how many inquiries were anonymised.
     """
     async with db.transaction() as connection:
-        cursor = await connection.execute(ANONYMISE + " WHERE user_id = ?", (now, user_id))
-        count = cursor.rowcount
-        await cursor.close()
+        count = await connection.execute_rowcount(ANONYMISE + " WHERE user_id = ?", (now, user_id))
         await connection.execute("DELETE FROM users WHERE id = ?", (user_id,))
     return count
 

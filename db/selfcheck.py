@@ -68,15 +68,13 @@ async def create_run(db: Database, user_id: int, now: str) -> RunRecord:
         await connection.execute(
             "DELETE FROM selfcheck_runs WHERE user_id = ? AND finished_at IS NULL", (user_id,)
         )
-        cursor = await connection.execute(
+        row = await connection.fetch_one(
             f"""
             INSERT INTO selfcheck_runs (user_id, started_at, updated_at) VALUES (?, ?, ?)
             RETURNING {_COLUMNS}
             """,
             (user_id, now, now),
         )
-        row = await cursor.fetchone()
-        await cursor.close()
     assert row is not None
     return _record(row)
 
@@ -94,15 +92,13 @@ async def save_answer(
 ) -> bool:
     """Store (or change) one answer of the user's unfinished run; False if there is none."""
     async with db.transaction() as connection:
-        cursor = await connection.execute(
+        changed = await connection.execute_rowcount(
             """
             UPDATE selfcheck_runs SET updated_at = ?
             WHERE id = ? AND user_id = ? AND finished_at IS NULL
             """,
             (now, run_id, user_id),
         )
-        changed = cursor.rowcount
-        await cursor.close()
         if not changed:
             return False
         await connection.execute(
@@ -127,15 +123,13 @@ async def finish_run(
     SME's latest result, not every retake. False if the run was already finished.
     """
     async with db.transaction() as connection:
-        cursor = await connection.execute(
+        changed = await connection.execute_rowcount(
             """
             UPDATE selfcheck_runs SET finished_at = ?, updated_at = ?
             WHERE id = ? AND user_id = ? AND finished_at IS NULL
             """,
             (now, now, run_id, user_id),
         )
-        changed = cursor.rowcount
-        await cursor.close()
         if not changed:
             return False
         await connection.execute(
@@ -166,7 +160,7 @@ async def finish_run(
             await connection.execute(
                 """
                 INSERT INTO selfcheck_area_counts (area, colour, count) VALUES (?, ?, 1)
-                ON CONFLICT (area, colour) DO UPDATE SET count = count + 1
+                ON CONFLICT (area, colour) DO UPDATE SET count = selfcheck_area_counts.count + 1
                 """,
                 (area, colour),
             )

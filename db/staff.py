@@ -44,12 +44,12 @@ async def is_staff(db: Database, user_id: int) -> bool:
 async def add(db: Database, user_id: int, actor_id: int, now: str) -> bool:
     """Grant the role and log it in one transaction; False if they already had it."""
     async with db.transaction() as connection:
-        cursor = await connection.execute(
-            "INSERT OR IGNORE INTO staff (user_id, added_by, added_at) VALUES (?, ?, ?)",
+        added_row = await connection.execute_rowcount(
+            "INSERT INTO staff (user_id, added_by, added_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id) DO NOTHING",
             (user_id, actor_id, now),
         )
-        added = cursor.rowcount == 1
-        await cursor.close()
+        added = added_row == 1
         if added:
             await connection.execute(
                 "INSERT INTO staff_audit (at, actor_id, action, target_id) "
@@ -62,9 +62,10 @@ async def add(db: Database, user_id: int, actor_id: int, now: str) -> bool:
 async def remove(db: Database, user_id: int, actor_id: int, now: str) -> bool:
     """Withdraw the role and log it in one transaction; False if they did not have it."""
     async with db.transaction() as connection:
-        cursor = await connection.execute("DELETE FROM staff WHERE user_id = ?", (user_id,))
-        removed = cursor.rowcount == 1
-        await cursor.close()
+        removed_row = await connection.execute_rowcount(
+            "DELETE FROM staff WHERE user_id = ?", (user_id,)
+        )
+        removed = removed_row == 1
         if removed:
             await connection.execute("DELETE FROM staff_steps WHERE user_id = ?", (user_id,))
             await connection.execute(
@@ -109,9 +110,13 @@ async def set_step(
     """Start a step, replacing any unfinished one (a staff member does one thing at a time)."""
     await db.execute(
         """
-        INSERT OR REPLACE INTO staff_steps (user_id, kind, inquiry_id, entry_id, language,
-                                            draft, started_at)
+        INSERT INTO staff_steps (user_id, kind, inquiry_id, entry_id, language, draft,
+                                 started_at)
         VALUES (?, ?, ?, ?, ?, NULL, ?)
+        ON CONFLICT (user_id) DO UPDATE SET
+            kind = excluded.kind, inquiry_id = excluded.inquiry_id,
+            entry_id = excluded.entry_id, language = excluded.language, draft = NULL,
+            started_at = excluded.started_at
         """,
         (user_id, kind, inquiry_id, entry_id, language, now),
     )
@@ -145,8 +150,10 @@ async def users_with_steps(db: Database) -> list[int]:
 async def add_post(db: Database, chat_id: int, message_id: int, inquiry_id: int, now: str) -> None:
     await db.execute(
         """
-        INSERT OR REPLACE INTO staff_posts (chat_id, message_id, inquiry_id, posted_at)
+        INSERT INTO staff_posts (chat_id, message_id, inquiry_id, posted_at)
         VALUES (?, ?, ?, ?)
+        ON CONFLICT (chat_id, message_id) DO UPDATE SET
+            inquiry_id = excluded.inquiry_id, posted_at = excluded.posted_at
         """,
         (chat_id, message_id, inquiry_id, now),
     )

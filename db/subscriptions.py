@@ -16,7 +16,8 @@ async def topics_of(db: Database, user_id: int) -> set[str]:
 
 async def add(db: Database, user_id: int, topic: str, now: str) -> None:
     await db.execute(
-        "INSERT OR IGNORE INTO subscriptions (user_id, topic, created_at) VALUES (?, ?, ?)",
+        "INSERT INTO subscriptions (user_id, topic, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (user_id, topic) DO NOTHING",
         (user_id, topic, now),
     )
 

@@ -93,7 +93,7 @@ def _texts_json(texts: Mapping[str, Mapping[str, str]]) -> str:
 
 async def insert(db: Database, fields: Mapping[str, Any], created_by: int | None, now: str) -> int:
     """A new training from validated ``fields`` (the :data:`EDITABLE` columns plus ``code``)."""
-    _, row_id = await named.write(
+    row = await named.fetch_one(
         db,
         """
         INSERT INTO trainings (code, programme, texts, starts_at, ends_at, timezone, place,
@@ -102,10 +102,12 @@ async def insert(db: Database, fields: Mapping[str, Any], created_by: int | None
         VALUES (:code, :programme, :texts, :starts_at, :ends_at, :timezone, :place,
                 :online_url, :organiser, :capacity, :registration_deadline, :status,
                 :created_by, :now, :now)
+        RETURNING id
         """,
         _parameters(fields, created_by=created_by, now=now),
     )
-    return row_id
+    assert row is not None
+    return int(row[0])
 
 
 def _parameters(fields: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
@@ -126,11 +128,9 @@ async def import_many(
     created = updated = 0
     async with db.transaction() as connection:
         for fields in rows:
-            cursor = await connection.execute(
+            existing = await connection.fetch_one(
                 "SELECT id FROM trainings WHERE code = ?", (fields["code"],)
             )
-            existing = await cursor.fetchone()
-            await cursor.close()
             await connection.execute(
                 """
                 INSERT INTO trainings (code, programme, texts, starts_at, ends_at, timezone,
@@ -166,7 +166,7 @@ async def update(db: Database, training_id: int, changes: Mapping[str, Any], now
     if "texts" in values:
         values["texts"] = _texts_json(values["texts"])
     assignments = ", ".join(f"{column} = :{column}" for column in values)
-    changed, _ = await named.write(
+    changed = await named.write(
         db,
         f"UPDATE trainings SET {assignments}, updated_at = :now WHERE id = :id",
         {**values, "now": now, "id": training_id},
@@ -211,19 +211,7 @@ async def starting_between(db: Database, start: str, end: str) -> list[TrainingR
     return [_training(row) for row in rows]
 
 
-async def register(
-    db: Database, training_id: int, user_id: int, form: Mapping[str, Any], now: str
-) -> bool:
-    """Register in one statement, so capacity and deadline hold under concurrent sign-ups.
-
-    The row is only inserted while the training is published, not started, before its
-    deadline and below its capacity; SQLite runs one statement at a time, so two users can
-    never both take the last seat. Returns False when nothing was inserted (the caller asks
-    :func:`registration` and :func:`get` why).
-    """
-    changed, _ = await named.write(
-        db,
-        """
+_REGISTER = """
         INSERT INTO registrations (training_id, user_id, full_name, business_name, sector,
                                    province, phone, consent_at, created_at)
         SELECT t.id, :user_id, :full_name, :business_name, :sector, :province, :phone,
@@ -236,18 +224,42 @@ async def register(
           AND (t.capacity IS NULL
                OR (SELECT COUNT(*) FROM registrations r WHERE r.training_id = t.id) < t.capacity)
         ON CONFLICT (training_id, user_id) DO NOTHING
-        """,
-        {
-            "training_id": training_id,
-            "user_id": user_id,
-            "full_name": form["full_name"],
-            "business_name": form["business_name"],
-            "sector": form["sector"],
-            "province": form["province"],
-            "phone": form.get("phone"),
-            "now": now,
-        },
-    )
+        """
+"""Insert a registration only while there is a seat and time: one statement."""
+
+
+async def register(
+    db: Database, training_id: int, user_id: int, form: Mapping[str, Any], now: str
+) -> bool:
+    """Register in one statement, so capacity and deadline hold under concurrent sign-ups.
+
+    The row is only inserted while the training is published, not started, before its
+    deadline and below its capacity. SQLite runs one statement at a time, and on PostgreSQL
+    the training's row is locked first, so two users can never both take the last seat.
+    Returns False when nothing was inserted (the caller asks
+    :func:`registration` and :func:`get` why).
+    """
+    parameters = {
+        "training_id": training_id,
+        "user_id": user_id,
+        "full_name": form["full_name"],
+        "business_name": form["business_name"],
+        "sector": form["sector"],
+        "province": form["province"],
+        "phone": form.get("phone"),
+        "now": now,
+    }
+    if db.dialect == "postgresql":
+        # Under READ COMMITTED a statement counts only registrations committed before it
+        # began, so two sign-ups for the last seat could both see one free. Locking the
+        # training row first queues them; each INSERT then counts with a fresh snapshot.
+        async with db.transaction() as transaction:
+            await transaction.execute(
+                "SELECT 1 FROM trainings WHERE id = ? FOR UPDATE", (training_id,)
+            )
+            changed = await transaction.execute_rowcount(_REGISTER, parameters)
+    else:
+        changed = await named.write(db, _REGISTER, parameters)
     return changed == 1
 
 

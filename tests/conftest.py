@@ -9,9 +9,16 @@ from bot.app import build_application
 from bot.config import Settings
 from bot.offline import OfflineBotAPI
 from bot.services import Services
+from tests.backends import database_backend, skip_other_backend
 from tests.harness import FakeClock, Harness
 
+__all__ = ["database_backend"]  # an autouse fixture: the PostgreSQL pass (tests/backends.py)
+
 STAFF_ID = 900_001
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    skip_other_backend(items)
 
 
 @pytest.fixture

@@ -33,6 +33,7 @@ from bot.config import Settings
 from bot.offline import ApiCall, OfflineBotAPI, check_html
 from bot.services import Services
 from bot.text import MESSAGE_LIMIT
+from db import catalog
 from db import privacy as privacy_table
 from tests.harness import Harness
 
@@ -401,16 +402,11 @@ def fresh_user_id() -> int:
 
 # -- the database --
 async def table_names(services: Services) -> frozenset[str]:
-    rows = await services.db.fetch_all(
-        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger', 'index')"
-    )
-    return frozenset(row[0] for row in rows)
+    return await catalog.schema_objects(services.db)
 
 
 async def integrity(services: Services) -> str:
-    row = await services.db.fetch_one("PRAGMA integrity_check")
-    assert row is not None
-    return str(row[0])
+    return await catalog.integrity(services.db)
 
 
 async def count(services: Services, table: str) -> int:
@@ -431,12 +427,7 @@ async def snapshot(services: Services, *, except_user: int | None = None) -> dic
     """
     db = services.db
     owned = dict(await privacy_table.user_tables(db))  # table -> column naming the user
-    tables = sorted(
-        row[0]
-        for row in await db.fetch_all(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
-    )
+    tables = await catalog.tables(db)
     result: dict[str, list] = {}
     for table in tables:
         rows = [dict(row) for row in await db.fetch_all(f'SELECT * FROM "{table}"')]
@@ -446,7 +437,7 @@ async def snapshot(services: Services, *, except_user: int | None = None) -> dic
         if except_user is not None:
             if table == "selfcheck_area_counts":
                 continue
-            keys = await db.fetch_all(f'PRAGMA foreign_key_list("{table}")')
+            keys = await catalog.foreign_keys(db, table)
             rows = [
                 row for row in rows if not await _belongs(db, table, row, owned, except_user, keys)
             ]
@@ -462,9 +453,9 @@ async def _belongs(
     if table in owned:
         return row[owned[table]] == user_id
     for key in keys:
-        parent, column = key["table"], key["from"]
+        parent, column = key.parent, key.column
         if parent in owned and row.get(column) is not None:
-            parent_key, user_column = key["to"] or "id", owned[parent]
+            parent_key, user_column = key.parent_column, owned[parent]
             found = await db.fetch_one(
                 f'SELECT 1 FROM "{parent}" WHERE "{parent_key}" = ? AND "{user_column}" = ?',
                 (row[column], user_id),

@@ -1,10 +1,13 @@
 import stat
 from pathlib import Path
 
+import pytest
+
 from db import Database
 from db.connection import _migrations
 
 
+@pytest.mark.sqlite_only("pragmas and the file's mode")
 async def test_migrations_set_the_schema_version_and_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "data" / "bot.db"
     db = await Database.open(path)

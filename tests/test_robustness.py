@@ -140,6 +140,7 @@ def test_throttle_says_yes_once_per_interval() -> None:
     assert throttle.allow("full")
 
 
+@pytest.mark.sqlite_only("SQLite's busy_timeout")
 async def test_database_waits_for_locks(tmp_path: Path) -> None:
     db = await Database.open(tmp_path / "bot.db")
     try:
@@ -148,6 +149,7 @@ async def test_database_waits_for_locks(tmp_path: Path) -> None:
         await db.close()
 
 
+@pytest.mark.sqlite_only("fills the SQLite file with max_page_count")
 async def test_full_disk_user_is_told_nothing_was_saved_and_admins_are_alerted_once(
     harness: Harness, services: Services
 ) -> None:
@@ -182,6 +184,7 @@ async def _database_with_one_user(path: Path) -> None:
     await db.close()
 
 
+@pytest.mark.sqlite_only("backup and restore use SQLite's backup API")
 async def test_restore_onto_a_new_server_creates_the_database(tmp_path: Path) -> None:
     await _database_with_one_user(tmp_path / "old.db")
     backup(tmp_path / "old.db", tmp_path / "backup.db")
@@ -194,6 +197,7 @@ async def test_restore_onto_a_new_server_creates_the_database(tmp_path: Path) ->
         await db.close()
 
 
+@pytest.mark.sqlite_only("backup and restore use SQLite's backup API")
 async def test_restore_refuses_what_is_not_a_good_backup(tmp_path: Path) -> None:
     await _database_with_one_user(tmp_path / "bot.db")
     junk = tmp_path / "junk.db"

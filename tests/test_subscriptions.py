@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import aiosqlite
+import pytest
 
 from bot.services import Services
 from db import Database
 from db import subscriptions as subscription_table
 from db import users as user_table
-from db.connection import _migrations
+from db.connection import SqliteDatabase, _migrations
 from tests.harness import FakeClock, Harness, alerts, telegram_user, texts
 from tests.outreach import Steps
 
@@ -83,11 +84,12 @@ async def test_blocking_the_bot_unsubscribes_from_every_topic(
     assert await subscription_table.topics_of(services.db, JOHN["id"]) == set()
 
 
+@pytest.mark.sqlite_only("builds a pre-0003 SQLite file by hand")
 async def test_the_old_subscribed_flag_becomes_the_trainings_topic(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     connection = await aiosqlite.connect(path, isolation_level=None)
     connection.row_factory = aiosqlite.Row
-    old = Database(connection)
+    old = SqliteDatabase(connection)
     for number, script in _migrations():  # the database as it was before migration 0003
         if number < 3:
             await connection.executescript(
