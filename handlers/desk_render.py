@@ -90,6 +90,8 @@ def status_name(context: BotContext, status: str | None) -> str:
         "answered": context._("answered by staff"),
         "resolved": context._("resolved"),
         "spam": context._("spam"),
+        "pending_choice": context._("waiting for the user's choice"),
+        "small_talk": context._("small talk"),
         None: context._("all statuses"),
     }
     return names.get(status, status or "")

@@ -55,9 +55,11 @@ STATUS_CODES = {
     "d": "answered",
     "r": "resolved",
     "s": "spam",
+    "w": "pending_choice",
+    "t": "small_talk",
     "*": None,
 }
-STATUS_ORDER = ("o", "a", "d", "r", "s", "*")
+STATUS_ORDER = ("o", "w", "a", "d", "r", "s", "t", "*")
 TOPIC_ORDER = ("*", *TOPICS, "-")
 """``*`` any topic, ``-`` no topic known."""
 LANGUAGE_ORDER = ("*", *LOCALES)

@@ -304,7 +304,7 @@ async def test_status_filter_cycles_through_statuses(harness: Harness, services:
     assert "spam" in alerts(calls)[0].lower()
     assert (await inquiry_table.get(services.db, inquiry_id)).status == "spam"
     assert "No questions here" in texts(calls)[0]
-    for _ in range(4):  # open → auto → answered → resolved → spam
+    for _ in range(5):  # open → waiting for a choice → auto → answered → resolved → spam
         calls = await harness.press(STAFF, "🔖")
     assert f"#{inquiry_id}" in texts(calls)[0]
 

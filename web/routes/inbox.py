@@ -30,7 +30,16 @@ from web.routes.common import back, bot_of, int_param, services_of, staff_id, tr
 from web.templating import page
 
 PAGE_SIZE = 25
-STATUS_FILTERS = ("open", "auto_answered", "answered", "resolved", "spam", "all")
+STATUS_FILTERS = (
+    "open",
+    "pending_choice",
+    "auto_answered",
+    "answered",
+    "resolved",
+    "spam",
+    "small_talk",
+    "all",
+)
 TOPIC_FILTERS = ("all", "bhr", "partnership", "training", "about", "-")
 LANGUAGE_FILTERS = ("all", "id", "en")
 SEARCH_LIMIT = 200
