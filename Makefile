@@ -34,8 +34,8 @@ test: $(STAMP) catalogs
 	$(BIN)/smebot kb check
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "PostgreSQL pass (TEST_DATABASE_URL; the e2e and browser tests run on SQLite only)"; \
-		TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not e2e and not browser"; \
+		echo "PostgreSQL pass (TEST_DATABASE_URL; of the e2e and browser tests, only the PostgreSQL ones)"; \
+		TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser and (not e2e or postgresql_only)"; \
 	elif ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 		.ci/with-postgres $(MAKE) --no-print-directory test-postgresql; \
 	else \
@@ -44,7 +44,7 @@ test: $(STAMP) catalogs
 
 # The suite again on PostgreSQL, against TEST_DATABASE_URL (.ci/with-postgres starts one).
 test-postgresql: $(STAMP) catalogs
-	TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not e2e and not browser"
+	TEST_BACKEND=postgresql $(BIN)/python -m pytest -q -m "not browser and (not e2e or postgresql_only)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -17,6 +17,7 @@ from bot.config import ConfigError, Settings
 logger = logging.getLogger(__name__)
 
 EXIT_USAGE = 2
+MAX_WORKERS = 64
 
 
 def _settings() -> Settings:
@@ -35,11 +36,40 @@ def cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    workers = args.workers
+    if workers > 1 and not settings.database_url:
+        print(
+            f"smebot: --workers {workers} needs PostgreSQL (DATABASE_URL=postgresql://...); "
+            "SQLite is one process's file: run one worker",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    if workers > 1 and not settings.webhook_url:
+        print(
+            f"smebot: --workers {workers} needs webhook mode (WEBHOOK_URL); "
+            "long polling has a single reader",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     logs.configure(settings.log_level, settings.token)
-    from bot.runner import run
+    from bot.runner import WEBHOOK_PATH, run
 
+    if workers > 1:
+        from bot.workers import run_workers
+
+        return run_workers(settings, workers, WEBHOOK_PATH)
     run(settings)
     return 0
+
+
+def _workers(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        count = 0
+    if not 1 <= count <= MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of workers (1-{MAX_WORKERS})")
+    return count
 
 
 def cmd_web(args: argparse.Namespace) -> int:
@@ -325,6 +355,13 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run the bot on Telegram (polling or webhook)")
+    run.add_argument(
+        "--workers",
+        type=_workers,
+        default=1,
+        metavar="N",
+        help="webhook worker processes behind one port (N > 1 needs PostgreSQL)",
+    )
     run.set_defaults(handler=cmd_run)
 
     web = commands.add_parser("web", help="the staff web desk (needs WEB_SECRET_KEY)")

@@ -1,9 +1,14 @@
-"""Guided conversations in progress (registration, /newtraining, /broadcast), kept in SQLite.
+"""Guided conversations in progress (registration, /newtraining, /broadcast), in the database.
 
 Each user has at most one form open. Its step and answers are written on every step, so a
 restart in the middle of a registration loses nothing the user typed. A copy is kept in memory
-as well: deciding whether a message belongs to a form happens for every message, and must not
-cost a database query.
+as well: deciding whether a message belongs to a form happens for every message, and on SQLite
+(one process, so the copy is authoritative) it must not cost a database query.
+
+On PostgreSQL several workers share the table, and a form started on one may be continued on
+another (or finished, or erased by /forgetme there). The table is authoritative then: before a
+private message is routed, :meth:`FormStore.refresh` reads the user's row into the copy (one
+primary-key lookup), and :meth:`FormStore.get` always reads the row.
 """
 
 from __future__ import annotations
@@ -34,6 +39,8 @@ class FormStore:
         self._db = db
         self._clock = clock
         self._forms: dict[int, Form] = {}
+        self.shared = db.dialect == "postgresql"
+        """Other workers may change the table: read it rather than trust the copy."""
 
     @classmethod
     async def load(cls, db: Database, clock: Clock) -> FormStore:
@@ -55,11 +62,26 @@ class FormStore:
             return None
         return form
 
+    async def refresh(self, user_id: int) -> None:
+        """Shared table only: bring the copy of ``user_id``'s form up to date with the row,
+        so the synchronous :meth:`active` that routes the next message sees what another
+        worker did. A no-op on SQLite, where the copy is authoritative."""
+        if not self.shared:
+            return
+        row = await form_table.get(self._db, user_id)
+        if row is None:
+            self._forms.pop(user_id, None)
+            return
+        self._forms[user_id] = Form(
+            row.user_id, row.flow, row.step, row.data, parse_iso(row.updated_at)
+        )
+
     async def get(self, user_id: int) -> Form | None:
         """The form as stored: the memory copy may outlive a row deleted by /forgetme."""
+        await self.refresh(user_id)
         form = self.active(user_id)
-        if form is None:
-            return None
+        if form is None or self.shared:  # shared: refresh has just read the row
+            return form
         if await form_table.get(self._db, user_id) is None:
             self._forms.pop(user_id, None)
             return None

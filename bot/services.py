@@ -82,7 +82,7 @@ class Services:
                 db, knowledge, clock, dt.timedelta(minutes=settings.choice_timeout_minutes)
             ),
             clock=clock,
-            flood=FloodGuard(clock),
+            flood=FloodGuard.for_database(db, clock),
             selfcheck=SelfCheckService.load(db, clock),
             staff=StaffDirectory(db, clock, settings.staff_ids),
             desk=Desk(db, clock, users, knowledge),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram import Update
@@ -20,7 +21,9 @@ MAX_CONCURRENT_UPDATES = 64
 turn; flood control keeps any one user from filling many."""
 
 
-def _key(update: object) -> int | None:
+def user_key(update: object) -> int | None:
+    """Whose turn an update waits for: its user, else its chat (also how ``smebot run
+    --workers`` picks a worker, so one user's updates stay on one process)."""
     if not isinstance(update, Update):
         return None
     if update.effective_user is not None:
@@ -30,23 +33,37 @@ def _key(update: object) -> int | None:
     return None
 
 
+@dataclass(slots=True)
+class _Turn:
+    """One user's lock and how many of their updates hold or wait for it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    holders: int = 0
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT_UPDATES) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
+        self._turns: dict[int, _Turn] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _key(update)
+        key = user_key(update)
         if key is None:
             await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
+        # Counted, not ``lock.locked()``: between a release and the next waiter's wake-up the
+        # lock looks free, and dropping it then let a third update start beside the second.
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = _Turn()
+        turn.holders += 1
         try:
-            async with lock:
+            async with turn.lock:
                 await coroutine
         finally:
-            if not lock.locked() and self._locks.get(key) is lock:
-                del self._locks[key]  # nobody waiting: keep memory bounded
+            turn.holders -= 1
+            if turn.holders == 0:
+                del self._turns[key]  # nobody waiting: keep memory bounded
 
     async def initialize(self) -> None:
         return None

@@ -8,10 +8,17 @@ from collections.abc import Iterable
 from bot.knowledge.entries import Entry, EntryText, Source
 from db.connection import Database
 
+ONE_LOADER_AT_A_TIME = "LOCK TABLE kb_entries IN SHARE ROW EXCLUSIVE MODE"
+"""PostgreSQL: several workers starting together each load the files; one after the other,
+or the second one's inserts collide with the first one's (its DELETE could not see them yet).
+On SQLite ``BEGIN IMMEDIATE`` already holds the only write lock."""
+
 
 async def replace_file_entries(db: Database, entries: Iterable[Entry]) -> None:
     """Make the table match the files; entries staff wrote in the bot (other ids) are kept."""
     async with db.transaction() as connection:
+        if db.dialect == "postgresql":
+            await connection.execute(ONE_LOADER_AT_A_TIME)
         await connection.execute("DELETE FROM kb_entries WHERE origin = 'file'")
         for entry in entries:
             # A staff entry with the same id gives way, texts and all (ON DELETE CASCADE).

@@ -28,7 +28,7 @@ async def guard(update: object, context: BotContext) -> None:
         return
     if context.user_record is None or context.is_staff:
         return
-    verdict = context.services.flood.check(context.user_record.id)
+    verdict = await context.services.flood.check(context.user_record.id)
     if verdict is FloodVerdict.ALLOW:
         return
     text = message.text or message.caption

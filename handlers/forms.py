@@ -1,10 +1,12 @@
 """Routing messages and buttons to the user's open form (registration, /newtraining, ...).
 
-A form's state lives in SQLite (:mod:`bot.forms`), not in a ``ConversationHandler``, so a
-restart in the middle of one loses nothing. :class:`FormHandler` goes first in group 0 and
-claims a message only when its sender has a form open (looked up in memory); everyone else's
-messages reach the question handler as before. Commands are never claimed: ``/cancel`` ends
-the form, any other command works as usual and the form waits for the next answer.
+A form's state lives in the database (:mod:`bot.forms`), not in a ``ConversationHandler``, so
+a restart in the middle of one loses nothing. :class:`FormHandler` goes first in group 0 and
+claims a message only when its sender has a form open (looked up in memory, which
+:func:`refresh` brings up to date first when several workers share a PostgreSQL database);
+everyone else's messages reach the question handler as before. Commands are never claimed:
+``/cancel`` ends the form, any other command works as usual and the form waits for the next
+answer.
 """
 
 from __future__ import annotations
@@ -71,6 +73,19 @@ class FormHandler(BaseHandler[Update, BotContext, None]):
             return False
         services = self._application.bot_data.get(SERVICES_KEY)
         return services is not None and services.forms.active(message.from_user.id) is not None
+
+
+async def refresh(update: object, context: BotContext) -> None:
+    """Before routing: on a shared database (several workers) the form table is read for the
+    sender of a private message, so :class:`FormHandler`'s memory lookup sees a form that
+    another worker started, moved on or finished. Nothing to do on SQLite."""
+    forms = context.services.forms
+    if not forms.shared or not isinstance(update, Update):
+        return
+    message = update.message or update.edited_message
+    if message is None or message.chat.type != "private" or message.from_user is None:
+        return
+    await forms.refresh(message.from_user.id)
 
 
 async def on_message(update: Update, context: BotContext) -> None:

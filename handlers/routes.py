@@ -44,6 +44,7 @@ GROUP_REPLY = filters.ChatType.GROUPS & filters.REPLY & filters.TEXT & ~filters.
 
 
 def register(application: Application) -> None:
+    application.add_handler(TypeHandler(Update, forms.refresh), group=-3)
     application.add_handler(TypeHandler(object, resolve_user), group=-2)
     application.add_handler(TypeHandler(Update, flood.guard), group=-1)
 

@@ -96,3 +96,31 @@ async def test_one_users_updates_are_handled_in_order(harness: Harness) -> None:
         *(processor.process_update(u, harness.application.process_update(u)) for u in updates)
     )
     assert "Hello" in seen[0] and "How to use" in seen[1]
+
+
+async def test_a_users_queued_updates_run_one_at_a_time_in_arrival_order(
+    harness: Harness,
+) -> None:
+    """Updates of one user arriving while earlier ones are still handled: none overlaps
+    another, none jumps the queue (the user's lock was once dropped between a release and the
+    next waiter's wake-up, and an update arriving then ran beside the waiter)."""
+    processor = harness.application.update_processor
+    user = telegram_user(7004, "en")
+    bot = harness.application.bot
+    running: list[int] = []
+    order: list[int] = []
+
+    async def handle(number: int) -> None:
+        running.append(number)
+        assert len(running) == 1, f"update {number} ran beside {running[0]}"
+        await asyncio.sleep(0.01)
+        order.append(number)
+        running.remove(number)
+
+    update = Update.de_json(harness.updates.message(user, "hi"), bot)
+    tasks = []
+    for number in range(6):  # a new one every 4 ms, each taking 10 ms
+        tasks.append(asyncio.create_task(processor.process_update(update, handle(number))))
+        await asyncio.sleep(0.004)
+    await asyncio.gather(*tasks)
+    assert order == list(range(6))

@@ -11,14 +11,14 @@ FLOODER = telegram_user(6001, "en")
 NEIGHBOUR = telegram_user(6002, "en")
 
 
-def test_bucket_allows_a_burst_then_warns_once_then_holds() -> None:
+async def test_bucket_allows_a_burst_then_warns_once_then_holds() -> None:
     clock = FakeClock()
     guard = FloodGuard(clock, rate=1.0, burst=3)
-    verdicts = [guard.check(1) for _ in range(6)]
+    verdicts = [await guard.check(1) for _ in range(6)]
     assert verdicts == [FloodVerdict.ALLOW] * 3 + [FloodVerdict.WARN] + [FloodVerdict.HOLD] * 2
-    assert guard.check(2) is FloodVerdict.ALLOW  # another user has their own bucket
+    assert await guard.check(2) is FloodVerdict.ALLOW  # another user has their own bucket
     clock.advance(seconds=2)
-    assert guard.check(1) is FloodVerdict.ALLOW
+    assert await guard.check(1) is FloodVerdict.ALLOW
 
 
 async def test_a_flood_is_stored_in_full_and_answered_with_one_warning(
@@ -58,6 +58,6 @@ async def test_button_presses_are_not_counted_as_a_flood(harness: Harness) -> No
         assert texts(calls) == ["What would you like to know?"]
 
 
-def test_a_disabled_guard_allows_everything() -> None:
+async def test_a_disabled_guard_allows_everything() -> None:
     guard = FloodGuard(FakeClock(), burst=1, enabled=False)
-    assert {guard.check(1) for _ in range(50)} == {FloodVerdict.ALLOW}
+    assert {await guard.check(1) for _ in range(50)} == {FloodVerdict.ALLOW}
