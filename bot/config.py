@@ -97,6 +97,22 @@ def _url(name: str, value: str) -> str:
     return value.rstrip("/")
 
 
+def _minutes(name: str, value: str | None, default: int) -> int:
+    """Whole minutes, at least one and at most a day."""
+    minutes = _int(name, value) if value else default
+    if not 1 <= minutes <= 24 * 60:
+        raise ConfigError(f"{name}: must be between 1 and 1440")
+    return minutes
+
+
+def _on_off(name: str, value: str | None) -> bool:
+    """``on`` or ``off`` (the default), in any case."""
+    word = (value or "off").strip().lower()
+    if word not in ("on", "off"):
+        raise ConfigError(f"{name}: {word!r} is not 'on' or 'off'")
+    return word == "on"
+
+
 def _database_url(value: str | None) -> str | None:
     """Only PostgreSQL is reached by URL; SQLite keeps ``DATABASE_PATH``."""
     if value is None:
@@ -179,17 +195,6 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
     if retention < 1:
         raise ConfigError("INQUIRY_RETENTION_DAYS: must be at least 1")
 
-    choice_timeout = _int(
-        "CHOICE_TIMEOUT_MINUTES",
-        get("CHOICE_TIMEOUT_MINUTES") or str(DEFAULT_CHOICE_TIMEOUT_MINUTES),
-    )
-    if not 1 <= choice_timeout <= 24 * 60:
-        raise ConfigError("CHOICE_TIMEOUT_MINUTES: must be between 1 and 1440")
-
-    semantic = (get("SEMANTIC_SEARCH") or "off").strip().lower()
-    if semantic not in ("on", "off"):
-        raise ConfigError(f"SEMANTIC_SEARCH: {semantic!r} is not 'on' or 'off'")
-
     staff_chat = get("STAFF_CHAT_ID")
     web_base_url = get("WEB_BASE_URL")
     return Settings(
@@ -207,8 +212,10 @@ def from_mapping(env: Mapping[str, str]) -> Settings:
         staff_chat_id=_int("STAFF_CHAT_ID", staff_chat) if staff_chat else None,
         broadcast_rate=broadcast_rate,
         inquiry_retention_days=retention,
-        choice_timeout_minutes=choice_timeout,
-        semantic_search=semantic == "on",
+        choice_timeout_minutes=_minutes(
+            "CHOICE_TIMEOUT_MINUTES", get("CHOICE_TIMEOUT_MINUTES"), DEFAULT_CHOICE_TIMEOUT_MINUTES
+        ),
+        semantic_search=_on_off("SEMANTIC_SEARCH", get("SEMANTIC_SEARCH")),
         web_secret_key=_web_secret(get("WEB_SECRET_KEY")),
         web_base_url=_url("WEB_BASE_URL", web_base_url) if web_base_url else None,
     )
