@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from bot.clock import Clock, iso
 from bot.i18n import LOCALES, N_, Catalogs, resolve_locale
-from bot.offline import check_html
 from bot.subscriptions import TOPICS
-from bot.text import MESSAGE_LIMIT, escape
+from bot.text import MESSAGE_LIMIT, check_html, escape
 from db import Database
 from db import broadcasts as broadcast_table
 from db.broadcasts import BroadcastRow

@@ -23,9 +23,8 @@ from bot.broadcasts import Audience, AudienceKind, Progress
 from bot.clock import iso, parse_iso
 from bot.forms import Form
 from bot.i18n import LANGUAGE_NAMES, LOCALES, N_
-from bot.offline import check_html
 from bot.subscriptions import TOPICS
-from bot.text import MESSAGE_LIMIT, escape
+from bot.text import MESSAGE_LIMIT, check_html, escape
 from bot.trainings import DEFAULT_TIMEZONE, FieldError, format_moment, parse_local_datetime
 from db.broadcasts import BroadcastRow
 from handlers import callbacks as cb

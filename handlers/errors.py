@@ -20,7 +20,7 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     if isinstance(context.error, Forbidden):
-        return  # the user blocked the bot (bot.api_policy noted it): nothing reaches them
+        return  # the user blocked the bot (telegram_io.api_policy noted it): nothing reaches them
     await _recover_locale(update, context)
     problem = storage_problem(context.error)
     if problem is not None:

@@ -78,7 +78,7 @@ async def clear_staff_menu(bot: ExtBot, chat_id: int) -> None:
 
 
 async def _refresh_menu(context: BotContext, user_id: int, role: Role) -> None:
-    from bot.app import USER_COMMANDS  # bot.app builds the routes that import this module
+    from app.app import USER_COMMANDS  # app.app builds the routes that import this module
 
     services = context.services
     if role.is_staff:

@@ -8,7 +8,7 @@ Run from the repository root::
 Every run happens in a child process (so its memory is its own, and it can be killed):
 
 1. **Rate**: ``--recipients`` (10,000) subscribers, one broadcast, ``BROADCAST_RATE``
-   ``--rate`` (25). The bot is the real Application and sender (``bot.app.start_sender``)
+   ``--rate`` (25). The bot is the real Application and sender (``app.app.start_sender``)
    talking to the offline Bot API behind a simulated network: every call waits 40–80 ms
    (an ``asyncio.sleep`` in a ``BaseRequest`` wrapper). The fake Telegram enforces its
    limits (``--telegram-limit`` messages in any second overall, one a second per chat:
@@ -54,14 +54,14 @@ from telegram import Bot, Update  # noqa: E402
 from telegram.error import TelegramError  # noqa: E402
 from telegram.request import BaseRequest, RequestData  # noqa: E402
 
-from bot.app import build_application, start_sender  # noqa: E402
+from app.app import build_application, start_sender  # noqa: E402
 from bot.broadcasts import Audience, AudienceKind  # noqa: E402
 from bot.clock import SystemClock, iso  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.offline import ApiCall, ApiError, OfflineBotAPI, UpdateFactory  # noqa: E402
 from bot.services import Services  # noqa: E402
 from db import broadcasts as broadcast_table  # noqa: E402
 from db import fixtures  # noqa: E402
+from telegram_io.offline import ApiCall, ApiError, OfflineBotAPI, UpdateFactory  # noqa: E402
 
 STAFF_ID = 999_000_001
 ASKER_BASE = 900_000_000

@@ -111,10 +111,10 @@ def _updates_child(
 async def _feed(
     index: int, barrier: Barrier, database: str, user_ids: list[int], concurrency: int
 ) -> tuple[int, float, float]:
-    from bot.app import build_application
-    from bot.offline import OfflineBotAPI, UpdateFactory
+    from app.app import build_application
     from bot.services import Services
     from scripts.bench_updates import _button, _user, load_questions
+    from telegram_io.offline import OfflineBotAPI, UpdateFactory
 
     settings = _settings(database)
     services = await Services.start(settings)

@@ -9,7 +9,7 @@ What is measured, in one run on this machine:
 
 * **Our bot**: the real Application (all handlers, flood guard, knowledge-base retrieval,
   SQLite with its durable settings in a temporary file on the same disk as the repository)
-  on :class:`bot.offline.OfflineBotAPI`, fed a mixed stream from many users in rounds —
+  on :class:`telegram_io.offline.OfflineBotAPI`, fed a mixed stream from many users in rounds —
   ``/start``, a topic button, a question, an entry button, a second question — so 40 % of the
   updates are free-text questions, 40 % button presses and 20 % commands.
 * **Echo bot**: a bare python-telegram-bot Application with one ``MessageHandler`` that sends
@@ -49,11 +49,11 @@ if str(ROOT) not in sys.path:
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters  # noqa: E402
 
+from app.app import build_application  # noqa: E402
 from bot import logs  # noqa: E402
-from bot.app import build_application  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.offline import OfflineBotAPI, UpdateFactory  # noqa: E402
 from bot.services import Services  # noqa: E402
+from telegram_io.offline import OfflineBotAPI, UpdateFactory  # noqa: E402
 
 TOKEN = "7212345678:AAHk3vQx9Lm2Np4Rs6Tu8Vw0Yz1Ab3Cd5Ef"
 UPDATES_PER_USER = 5

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.config import Settings
-from bot.offline import OfflineBotAPI
 from bot.services import Services
+from telegram_io.offline import OfflineBotAPI
 from tests.backends import database_backend, skip_other_backend
 from tests.harness import FakeClock, Harness
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.offline import ApiCall
 from bot.services import Services
 from bot.staff import Role
 from db import inquiries as inquiry_table
+from telegram_io.offline import ApiCall
 from tests.conftest import STAFF_ID
 from tests.harness import Harness, telegram_user
 

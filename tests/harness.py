@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application
 
-from bot.offline import ApiCall, OfflineBotAPI, UpdateFactory
+from telegram_io.offline import ApiCall, OfflineBotAPI, UpdateFactory
 
 
 class FakeClock:

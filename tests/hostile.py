@@ -28,13 +28,13 @@ from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.app import build_application
+from app.app import build_application
 from bot.config import Settings
-from bot.offline import ApiCall, OfflineBotAPI, check_html
 from bot.services import Services
-from bot.text import MESSAGE_LIMIT
+from bot.text import MESSAGE_LIMIT, check_html
 from db import catalog
 from db import privacy as privacy_table
+from telegram_io.offline import ApiCall, OfflineBotAPI
 from tests.harness import Harness
 
 HOSTILE_SETTINGS = settings(

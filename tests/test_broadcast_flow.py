@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from bot.app import SENDER_KEY, build_application, start_sender
+from app.app import SENDER_KEY, build_application, start_sender
 from bot.config import Settings
-from bot.delivery import sender_bot, telegram_sender
-from bot.offline import ApiCall, ApiError, OfflineBotAPI
 from bot.sender import BroadcastSender
 from bot.services import Services
 from db import broadcasts as broadcast_table
 from db import inquiries as inquiry_table
 from db import users as user_table
 from handlers.broadcast import TelegramReporter
+from telegram_io.delivery import sender_bot, telegram_sender
+from telegram_io.offline import ApiCall, ApiError, OfflineBotAPI
 from tests.conftest import STAFF_ID
 from tests.harness import FakeClock, Harness, alerts, telegram_user, texts
 from tests.outreach import FakeTime, Steps, add_users, make_training

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from telegram import Update
 
-from bot.offline import ApiCall, ApiError
 from bot.services import Services
 from db import Database
+from telegram_io.offline import ApiCall, ApiError
 from tests.harness import Harness, telegram_user, texts
 
 

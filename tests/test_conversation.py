@@ -6,10 +6,10 @@ import logging
 
 import pytest
 
-from bot.offline import ApiCall, ApiError
 from bot.services import Services
 from db import inquiries as inquiry_table
 from db import users as user_table
+from telegram_io.offline import ApiCall, ApiError
 from tests.harness import Harness, alerts, telegram_user, texts
 
 SITI = telegram_user(5001, "id")

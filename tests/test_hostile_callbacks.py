@@ -26,11 +26,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import Settings
-from bot.offline import ApiCall
 from bot.services import Services
 from db import inquiries as inquiry_table
 from handlers import training_callbacks as tcb
 from handlers.staff_callbacks import STAFF_PREFIXES
+from telegram_io.offline import ApiCall
 from tests.conftest import STAFF_ID
 from tests.desk_helpers import everything_said
 from tests.harness import telegram_user

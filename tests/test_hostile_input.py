@@ -24,9 +24,9 @@ from telegram import MessageEntity, Update
 
 from bot.config import Settings
 from bot.desk import MAX_ANSWER_LENGTH
-from bot.offline import ApiCall, plain_text
 from bot.registrations import MAX_BUSINESS, MAX_NAME, MAX_SECTOR, clean_field, normalize_phone
 from bot.services import Services
+from bot.text import plain_text
 from bot.trainings import (
     MAX_DESCRIPTION,
     MAX_ORGANISER,
@@ -38,6 +38,7 @@ from bot.trainings import (
 )
 from db import inquiries as inquiry_table
 from db import users as user_table
+from telegram_io.offline import ApiCall
 from tests.conftest import STAFF_ID
 from tests.harness import telegram_user
 from tests.hostile import (

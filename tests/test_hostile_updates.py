@@ -20,11 +20,11 @@ from hypothesis import given
 
 from bot.config import Settings
 from bot.desk import MAX_ANSWER_LENGTH
-from bot.offline import BOT_USER, ApiCall
 from bot.services import Services
 from bot.trainings import Training
 from db import inquiries as inquiry_table
 from db import users as user_table
+from telegram_io.offline import BOT_USER, ApiCall
 from tests.conftest import STAFF_ID
 from tests.harness import telegram_user
 from tests.hostile import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main as cli_main
+from app.cli import main as cli_main
 from db import Database, catalog, inquiries, staff, subscriptions, users
 from db.connection import SqliteDatabase
 from tests.backends import Schemas

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from app import cli
 from bot.config import Settings
 from bot.services import Services
 from db import inquiries as inquiry_table

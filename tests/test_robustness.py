@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from telegram.error import Forbidden, RetryAfter
 
-from bot import api_policy
-from bot.api_policy import ApiPolicy
 from bot.config import ConfigError, from_mapping
 from bot.faults import StorageProblem, Throttle, storage_problem
-from bot.offline import ApiCall, ApiError
 from bot.services import Services
 from db import Database
 from db import users as user_table
 from db.backup import BackupError, backup, restore
 from db.connection import BUSY_TIMEOUT_MS
+from telegram_io import api_policy
+from telegram_io.api_policy import ApiPolicy
+from telegram_io.offline import ApiCall, ApiError
 from tests.conftest import STAFF_ID
 from tests.harness import Harness, telegram_user, texts
 

@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.config import Settings
-from bot.offline import ApiCall, OfflineBotAPI
 from bot.services import Services
 from bot.text import MESSAGE_LIMIT
 from handlers import training_callbacks as tcb
+from telegram_io.offline import ApiCall, OfflineBotAPI
 from tests.conftest import STAFF_ID
 from tests.harness import FakeClock, Harness, alerts, telegram_user, texts
 

@@ -11,13 +11,13 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.config import Settings
 from bot.knowledge import semantic
 from bot.knowledge.confidence import Verdict
-from bot.offline import OfflineBotAPI
 from bot.services import Services
 from db import inquiries as inquiry_table
+from telegram_io.offline import OfflineBotAPI
 from tests.harness import FakeClock, Harness, telegram_user, texts
 
 pytestmark = pytest.mark.skipif(not semantic.available(), reason="the semantic extra is absent")

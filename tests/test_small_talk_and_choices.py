@@ -137,7 +137,7 @@ async def test_an_untapped_prompt_goes_to_staff_after_the_timeout(
 async def test_a_prompt_that_cannot_be_sent_leaves_the_question_with_staff(
     harness: Harness, services: Services
 ) -> None:
-    from bot.offline import ApiCall, ApiError
+    from telegram_io.offline import ApiCall, ApiError
 
     def fail_messages(call: ApiCall) -> ApiError | None:
         return ApiError(502, "Bad Gateway") if call.method == "sendMessage" else None

@@ -25,9 +25,9 @@ from typing import Any
 import pytest
 import yaml
 
+from app.cli import main as cli_main
 from bot import export as exporter
 from bot import training_import
-from bot.cli import main as cli_main
 from bot.config import Settings
 from bot.registrations import MAX_BUSINESS, MAX_NAME, MAX_SECTOR, clean_field
 from bot.services import Services

@@ -10,13 +10,13 @@ import pytest
 
 from bot.config import Settings
 from bot.desk import STEP_TIMEOUT, DeliveryError, Outcome
-from bot.offline import ApiCall, ApiError
 from bot.services import Services
 from bot.staff import Role
 from db import inquiries as inquiry_table
 from db import staff as staff_table
 from db import users as user_table
 from handlers.staff_callbacks import STAFF_PREFIXES
+from telegram_io.offline import ApiCall, ApiError
 from tests.conftest import STAFF_ID
 from tests.desk_helpers import (
     COLLEAGUE,

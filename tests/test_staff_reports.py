@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import chart, cli
+from app import cli
+from bot import chart
 from bot import export as exporter
 from bot.services import Services
 from db import inquiries as inquiry_table

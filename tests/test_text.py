@@ -1,5 +1,4 @@
-from bot.offline import check_html
-from bot.text import MESSAGE_LIMIT, escape, split_message
+from bot.text import MESSAGE_LIMIT, check_html, escape, split_message
 
 
 def test_short_text_is_one_piece() -> None:

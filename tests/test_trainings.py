@@ -8,9 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.clock import iso
-from bot.offline import OfflineBotAPI
 from bot.registrations import (
     Outcome,
     RegistrationForm,
@@ -29,6 +28,7 @@ from bot.trainings import (
 )
 from db import inquiries as inquiry_table
 from db import trainings as training_table
+from telegram_io.offline import OfflineBotAPI
 from tests.conftest import STAFF_ID
 from tests.harness import FakeClock, Harness, alerts, telegram_user, texts
 from tests.outreach import Steps, add_users, make_training
@@ -137,7 +137,7 @@ async def test_an_import_with_a_bad_row_changes_nothing(
 
 
 def test_the_cli_imports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
-    from bot.cli import main
+    from app.cli import main
 
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "cli.db"))
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)

@@ -13,15 +13,15 @@ from collections import Counter
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.broadcasts import Audience, AudienceKind
 from bot.config import Settings
 from bot.flood import BURST, FloodVerdict
-from bot.offline import OfflineBotAPI
 from bot.sender import STALE_CLAIM
 from bot.services import Services
 from db import broadcasts as broadcast_table
 from db import inquiries as inquiry_table
+from telegram_io.offline import OfflineBotAPI
 from tests.backends import Schemas
 from tests.conftest import STAFF_ID
 from tests.harness import FakeClock, Harness, telegram_user, texts

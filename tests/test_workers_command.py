@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from app import cli
+from app.workers import worker_of, worker_settings
 from bot.config import Settings
-from bot.offline import UpdateFactory
-from bot.workers import worker_of, worker_settings
+from telegram_io.offline import UpdateFactory
 from tests.harness import telegram_user
 
 

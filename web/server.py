@@ -14,7 +14,7 @@ import uvicorn
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.app import bot_defaults
+from app.app import bot_defaults
 from bot.config import Settings
 from bot.services import Services
 from web.app import create_app

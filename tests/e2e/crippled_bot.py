@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 
-from bot.cli import main
+from app.cli import main
 from bot.config import Settings
 from bot.services import Services
 from db import Database

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.offline import ApiCall, ApiError
+from telegram_io.offline import ApiCall, ApiError
 from tests.e2e.conftest import STAFF_ID, Launch, query
 from tests.harness import telegram_user
 from tests.http_api.server import LoopbackBotAPI, Outage

@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from bot.offline import ApiCall, ApiError
+from telegram_io.offline import ApiCall, ApiError
 from tests.e2e.conftest import TOKEN, Launch, query
 from tests.harness import telegram_user
 from tests.http_api.process import BotProcess

@@ -36,9 +36,9 @@ CONFIG_VARIABLES = (
 
 
 def smebot_command() -> list[str]:
-    """The installed console script next to this interpreter, else ``python -m bot``."""
+    """The installed console script next to this interpreter, else ``python -m app``."""
     script = Path(sys.executable).with_name("smebot")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "app"]
 
 
 def environment(

@@ -2,10 +2,10 @@
 
 The bot under test is a separate process talking HTTP to ``TELEGRAM_API_URL``, exactly as it
 talks to Telegram. This server answers ``/bot<token>/<method>`` with the same in-memory logic
-and checks as :class:`bot.offline.OfflineBotAPI` (HTML, lengths, callback data), adds what only
-a network server can do — real long polling (``offset``, ``limit``, ``timeout``, 409 on a second
-poller), connection refused, 502 and hanging requests — and gives the test a thread-safe control
-API to play users and read what the bot sent.
+and checks as :class:`telegram_io.offline.OfflineBotAPI` (HTML, lengths, callback data),
+adds what only a network server can do — real long polling (``offset``, ``limit``,
+``timeout``, 409 on a second poller), connection refused, 502 and hanging requests — and
+gives the test a thread-safe control API to play users and read what the bot sent.
 
 It runs its own asyncio loop (tornado) on a background thread, so test code stays plain and
 synchronous and can sleep, wait for subprocesses or hold database locks without stalling it.
@@ -31,7 +31,7 @@ import tornado.iostream
 import tornado.netutil
 import tornado.web
 
-from bot.offline import ApiError, Fault, OfflineBotAPI, UpdateFactory
+from telegram_io.offline import ApiError, Fault, OfflineBotAPI, UpdateFactory
 
 HOST = "127.0.0.1"
 """Loopback only: the test server must never be reachable from the network."""

@@ -10,7 +10,7 @@ import httpx
 import pytest
 from telegram.ext import ExtBot
 
-from bot.app import bot_defaults
+from app.app import bot_defaults
 from bot.services import Services
 from tests.conftest import STAFF_ID
 from tests.harness import Harness

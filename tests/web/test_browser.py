@@ -23,13 +23,13 @@ from typing import Any
 
 import pytest
 
-from bot.app import build_application
+from app.app import build_application
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.offline import OfflineBotAPI
 from bot.sender import BroadcastSender
 from bot.services import Services
 from db import inquiries as inquiry_table
+from telegram_io.offline import OfflineBotAPI
 from tests.conftest import STAFF_ID
 from tests.desk_helpers import SITI, STAFF
 from tests.harness import FakeClock, Harness, telegram_user
@@ -107,7 +107,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     import uvicorn
     from telegram.ext import ExtBot
 
-    from bot.app import bot_defaults
+    from app.app import bot_defaults
     from web.app import create_app
 
     folder = tmp_path_factory.mktemp("desk")
@@ -216,7 +216,7 @@ def test_a_broadcast_shows_its_progress_as_the_bot_sends_it(page: Any, desk: Des
         api = OfflineBotAPI()
         from telegram.ext import ExtBot
 
-        from bot.app import bot_defaults
+        from app.app import bot_defaults
 
         bot = ExtBot(desk.settings.token or "", request=api, defaults=bot_defaults())
 

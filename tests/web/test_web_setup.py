@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot import cli
+from app import cli
 from bot.config import ConfigError, from_mapping
 from tests.desk_helpers import STAFF
 from tests.harness import Harness

@@ -18,10 +18,9 @@ from starlette.routing import Route
 from bot.broadcasts import Audience, AudienceKind, Progress
 from bot.clock import parse_iso
 from bot.i18n import LANGUAGE_NAMES, LOCALES, N_
-from bot.offline import check_html, plain_text
 from bot.services import Services
 from bot.subscriptions import TOPICS
-from bot.text import MESSAGE_LIMIT, escape
+from bot.text import MESSAGE_LIMIT, check_html, escape, plain_text
 from bot.trainings import DEFAULT_TIMEZONE, TIMEZONES, format_moment
 from handlers.broadcast import STATUS_NAMES, audience_label, final_report
 from web import sessions

@@ -20,8 +20,8 @@ from bot.desk import MAX_ANSWER_LENGTH, RESOLVABLE, SPAMMABLE, Outcome
 from bot.drafts import DRAFTABLE, Created
 from bot.export import parse_day
 from bot.i18n import LANGUAGE_NAMES
-from bot.offline import plain_text
 from bot.stats import day_start_utc
+from bot.text import plain_text
 from db.inquiries import ANSWERABLE, DeskFilter
 from handlers import desk_render
 from handlers.desk import answer_deliverer, report

@@ -7,7 +7,7 @@ flood buckets and forms are shared there; see :mod:`bot.sender`, :mod:`bot.flood
 
 Telegram delivers webhook updates over several connections at once, so a user's updates may
 arrive in parallel. Each worker keeps one user's updates in order
-(:mod:`bot.updates`), but only for the updates it gets. So the parent process does not let
+(:mod:`telegram_io.updates`), but only for the updates it gets. So the parent process does not let
 the kernel spread connections over the workers (``SO_REUSEPORT``): it accepts Telegram's
 POSTs itself and forwards each update to worker ``user_id mod N``, over that worker's private
 Unix socket, one at a time and in arrival order. Every update of a user lands on the same
@@ -41,7 +41,7 @@ from telegram import Update
 
 from bot import logs
 from bot.config import Settings
-from bot.updates import user_key
+from telegram_io.updates import user_key
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def worker_of(payload: bytes, workers: int) -> int:
-    """The worker for one update: ``user_id mod N``, the key :mod:`bot.updates` orders by
+    """The worker for one update: ``user_id mod N``, the key :mod:`telegram_io.updates` orders by
     (the chat for an update without a user; worker 0 for anything unreadable)."""
     try:
         key = user_key(Update.de_json(json.loads(payload), None))
@@ -150,7 +150,7 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
 def _worker_main(settings: Settings, socket_path: str) -> None:
     """One worker: the normal webhook bot, listening on its Unix socket only."""
     logs.configure(settings.log_level, settings.token)
-    from bot.runner import run
+    from app.runner import run
 
     run(settings, unix=socket_path)
 

@@ -33,9 +33,9 @@ def retry_after_seconds(error: RetryAfter) -> float:
 def sender_bot(application_bot: Bot, api_url: str) -> Bot:
     """A ``Bot`` on the Application's connection pool but without its rate limiter.
 
-    The Application's limiter (:mod:`bot.api_policy`) retries a 429 inside the call, which is
-    right for one reply to one user; the broadcast sender must see the 429 itself, to pause
-    all of its sending, not just the one message.
+    The Application's limiter (:mod:`telegram_io.api_policy`) retries a 429 inside the call,
+    which is right for one reply to one user; the broadcast sender must see the 429 itself, to
+    pause all of its sending, not just the one message.
     """
     return Bot(
         application_bot.token,

@@ -18,18 +18,18 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
-from bot.api_policy import ApiPolicy
 from bot.config import Settings
-from bot.delivery import sender_bot, telegram_sender
 from bot.i18n import LOCALES, N_
 from bot.sender import BroadcastSender
 from bot.services import Services
-from bot.updates import PerUserUpdateProcessor
 from handlers.broadcast import TelegramReporter
 from handlers.context import SERVICES_KEY, BotContext
 from handlers.questions import expire_choice_prompts
 from handlers.routes import register
 from handlers.staff import set_staff_menu
+from telegram_io.api_policy import ApiPolicy
+from telegram_io.delivery import sender_bot, telegram_sender
+from telegram_io.updates import PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
 
@@ -177,7 +177,10 @@ def start_sender(application: Application) -> BroadcastSender:
 
 
 async def _mark_blocked(application: Application, user_id: int) -> None:
-    """Telegram answered 403 for a user's chat: they blocked the bot (see bot.api_policy)."""
+    """Telegram answered 403 for a user's chat: they blocked the bot.
+
+    See telegram_io.api_policy.
+    """
     services = application.bot_data.get(SERVICES_KEY)
     if services is not None:
         await services.users.set_blocked(user_id, True)

@@ -13,9 +13,9 @@ from typing import Any, TextIO
 
 from telegram import Update
 
-from bot.app import build_application
-from bot.offline import ApiCall, OfflineBotAPI, UpdateFactory
+from app.app import build_application
 from bot.services import Services
+from telegram_io.offline import ApiCall, OfflineBotAPI, UpdateFactory
 
 PROMPT = "you> "
 

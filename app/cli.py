@@ -52,10 +52,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         )
         return EXIT_USAGE
     logs.configure(settings.log_level, settings.token)
-    from bot.runner import WEBHOOK_PATH, run
+    from app.runner import WEBHOOK_PATH, run
 
     if workers > 1:
-        from bot.workers import run_workers
+        from app.workers import run_workers
 
         return run_workers(settings, workers, WEBHOOK_PATH)
     run(settings)
@@ -107,7 +107,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
     logs.configure("WARNING", settings.token)
     if args.staff:
         settings = dataclasses.replace(settings, staff_ids=settings.staff_ids | {args.user})
-    from bot.chat import run_chat
+    from app.chat import run_chat
     from bot.flood import FloodGuard
     from bot.services import Services
 

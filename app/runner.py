@@ -6,7 +6,7 @@ import logging
 
 from telegram import Update
 
-from bot.app import build_application
+from app.app import build_application
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ def run(settings: Settings, *, unix: str | None = None) -> None:
 
     python-telegram-bot's ``run_polling``/``run_webhook`` own the event loop and the signal
     handling; the Application opens the services on that loop and closes them at shutdown.
-    ``unix``: a worker of ``smebot run --workers`` (:mod:`bot.workers`), whose webhook server
+    ``unix``: a worker of ``smebot run --workers`` (:mod:`app.workers`), whose webhook server
     listens on that Unix socket for the updates the parent process forwards.
     """
     application = build_application(settings)

@@ -1,0 +1,1 @@
+"""The application shell: start-up, CLI, runner, offline chat, the command list."""

@@ -1,0 +1,1 @@
+"""Telegram plumbing: the offline Bot API, delivery policy, the per-user update processor."""
