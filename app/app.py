@@ -1,6 +1,6 @@
 """The composition root: a python-telegram-bot ``Application`` wired to our services.
 
-This is the one module of ``bot`` that knows the ``handlers`` package: it plugs the thin
+This is the one module of the shell that knows the ``handlers`` package: it plugs the thin
 Telegram adapters onto the services, and is used alike by ``smebot run``, ``smebot chat``
 and the tests (which pass a fake Bot API as ``request``).
 """
@@ -12,14 +12,14 @@ import contextlib
 import functools
 import logging
 
-from telegram import BotCommand, LinkPreviewOptions
-from telegram.constants import ParseMode
+from telegram import BotCommand
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
+from app.commands import USER_COMMANDS
 from bot.config import Settings
-from bot.i18n import LOCALES, N_
+from bot.i18n import LOCALES
 from bot.sender import BroadcastSender
 from bot.services import Services
 from handlers.broadcast import TelegramReporter
@@ -28,22 +28,10 @@ from handlers.questions import expire_choice_prompts
 from handlers.routes import register
 from handlers.staff import set_staff_menu
 from telegram_io.api_policy import ApiPolicy
-from telegram_io.delivery import sender_bot, telegram_sender
+from telegram_io.delivery import bot_defaults, sender_bot, telegram_sender
 from telegram_io.updates import PerUserUpdateProcessor
 
 logger = logging.getLogger(__name__)
-
-USER_COMMANDS = (
-    ("start", N_("Start and main menu")),
-    ("menu", N_("Topics and buttons")),
-    ("help", N_("How to use this bot")),
-    ("cek", N_("Five-minute business and human rights self-check")),
-    ("language", N_("Bahasa Indonesia or English")),
-    ("trainings", N_("Upcoming trainings and registration")),
-    ("subscribe", N_("Choose announcements to receive")),
-    ("unsubscribe", N_("Stop announcements")),
-    ("privacy", N_("Your data and your rights")),
-)
 
 
 SETTINGS_KEY = "settings"
@@ -54,13 +42,6 @@ CHOICE_SWEEP_SECONDS = 60
 """How often untapped choice prompts are looked for: a question waits at most this long
 beyond ``CHOICE_TIMEOUT_MINUTES`` before staff see it."""
 SENDER_KEY = "broadcast_sender"
-
-
-def bot_defaults() -> Defaults:
-    """How every message is sent, by the bot and by the web desk alike."""
-    return Defaults(
-        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
-    )
 
 
 def build_application(

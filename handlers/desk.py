@@ -1,6 +1,6 @@
 """The staff desk in Telegram: /inbox, answering (buttons, /reply, the staff group), closing.
 
-Every entry point is wrapped in :func:`staff_only`, which reads the role that
+Every entry point is wrapped in :func:`handlers.guards.staff_only`, which reads the role that
 ``resolve_user`` looked up for *this* update. Someone who is not staff gets exactly what any
 user gets for an unknown command or a stale button, so the desk's existence leaks nothing.
 """
@@ -8,9 +8,7 @@ user gets for an unknown command or a stale button, so the desk's existence leak
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
-from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardMarkup, Message, Update
 from telegram.error import Forbidden, TelegramError
@@ -21,32 +19,15 @@ from bot.services import Services
 from bot.text import escape
 from db.inquiries import InquiryRecord
 from db.users import UserRecord
-from handlers import desk_render, questions, render, start
+from handlers import desk_render, drafts, questions, render
 from handlers import staff_callbacks as scb
 from handlers.callbacks import pack, unpack
 from handlers.context import SERVICES_KEY, BotContext
+from handlers.guards import staff_only
 from handlers.send import send_html
 from handlers.staff_callbacks import View, parse_int
 
 logger = logging.getLogger(__name__)
-
-Handler = Callable[[Update, BotContext], Awaitable[None]]
-
-
-def staff_only(handler: Handler) -> Handler:
-    """Run ``handler`` for staff; anyone else gets the ordinary answer for a user."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: BotContext) -> None:
-        if context.is_staff:
-            await handler(update, context)
-            return
-        if update.callback_query is not None:
-            await update.callback_query.answer(context._("This button has expired."))
-        elif update.effective_chat is not None and update.effective_chat.type == "private":
-            await start.unknown_command(update, context)
-
-    return guarded
 
 
 # -- the inbox ---------------------------------------------------------------------------------
@@ -289,8 +270,6 @@ async def staff_input(update: Update, context: BotContext) -> None:
         await questions.question(update, context)
         return
     if step.kind == "kb_text":
-        from handlers import drafts  # drafts imports this module for staff_only
-
         await drafts.text_received(update, context, step.entry_id or "", step.language or "")
         return
     await _draft_received(update, context, step.inquiry_id or 0, message.text or "")

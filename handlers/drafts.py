@@ -15,7 +15,7 @@ from handlers import desk_render, render
 from handlers import staff_callbacks as scb
 from handlers.callbacks import pack, unpack
 from handlers.context import BotContext
-from handlers.desk import staff_only
+from handlers.guards import staff_only
 from handlers.send import send_html
 from handlers.staff_callbacks import parse_int
 

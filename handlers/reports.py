@@ -16,7 +16,7 @@ from bot.stats import SHORT_PERIOD_DAYS, Stats, local_day
 from bot.text import escape
 from handlers import desk_render, selfcheck
 from handlers.context import BotContext
-from handlers.desk import staff_only
+from handlers.guards import staff_only
 from handlers.send import send_html
 
 CHART_DATE_FORMAT = "%d/%m"

@@ -20,6 +20,7 @@ from handlers import (
     errors,
     flood,
     forms,
+    guards,
     language,
     members,
     privacy,
@@ -61,7 +62,7 @@ def register(application: Application) -> None:
             CommandHandler("privacy", privacy.privacy, filters=PRIVATE),
             CommandHandler("mydata", privacy.my_data, filters=PRIVATE),
             CommandHandler("forgetme", privacy.forget_me, filters=PRIVATE),
-            # The staff desk: every handler checks the role itself (desk.staff_only).
+            # The staff desk: every handler checks the role itself (handlers.guards).
             CommandHandler("inbox", desk.inbox, filters=PRIVATE),
             CommandHandler("reply", desk.reply_command, filters=PRIVATE),
             CommandHandler("drafts", drafts.list_drafts, filters=PRIVATE),
@@ -124,7 +125,7 @@ def register(application: Application) -> None:
             ),
             MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, questions.question),
             MessageHandler(PRIVATE & filters.CAPTION, questions.question),
-            MessageHandler(PRIVATE & filters.COMMAND, start.unknown_command),
+            MessageHandler(PRIVATE & filters.COMMAND, guards.unknown_command),
             MessageHandler(PRIVATE & ~filters.TEXT & filters.UpdateType.MESSAGE, start.not_text),
         ]
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Sequence
 
@@ -10,31 +9,19 @@ from telegram import BotCommand, BotCommandScopeChat, Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
+from app.commands import USER_COMMANDS
 from bot.i18n import LOCALES, Catalogs
 from bot.staff import ADMIN_COMMANDS, STAFF_COMMANDS, Change, Role
 from bot.text import escape
-from handlers import desk_render, start
+from handlers import desk_render
 from handlers.context import BotContext
-from handlers.desk import Handler
+from handlers.guards import admin_only
 from handlers.send import send_html
 from handlers.staff_callbacks import parse_int
 
 logger = logging.getLogger(__name__)
 
 CommandList = Sequence[tuple[str, str]]
-
-
-def admin_only(handler: Handler) -> Handler:
-    """Administrators only; staff and users get the ordinary unknown-command answer."""
-
-    @functools.wraps(handler)
-    async def guarded(update: Update, context: BotContext) -> None:
-        if context.is_admin:
-            await handler(update, context)
-        elif update.effective_chat is not None and update.effective_chat.type == "private":
-            await start.unknown_command(update, context)
-
-    return guarded
 
 
 async def set_staff_menu(
@@ -78,8 +65,6 @@ async def clear_staff_menu(bot: ExtBot, chat_id: int) -> None:
 
 
 async def _refresh_menu(context: BotContext, user_id: int, role: Role) -> None:
-    from app.app import USER_COMMANDS  # app.app builds the routes that import this module
-
     services = context.services
     if role.is_staff:
         await set_staff_menu(

@@ -74,16 +74,6 @@ async def help_command(update: Update, context: BotContext) -> None:
     await send_html(context.bot, update.effective_chat.id, html, render.back_to_menu(context))
 
 
-async def unknown_command(update: Update, context: BotContext) -> None:
-    assert update.effective_chat is not None
-    await send_html(
-        context.bot,
-        update.effective_chat.id,
-        context._("I don't know that command. Here is what I can do:"),
-        render.main_menu(context),
-    )
-
-
 async def expired_button(update: Update, context: BotContext) -> None:
     """A button no handler knows (from an older version of the bot, or forged): answered,
     or the user's app would show its spinner until Telegram gives up."""

@@ -12,7 +12,7 @@ from telegram import Update
 from bot.text import escape
 from bot.web_logins import LINK_LIFETIME
 from handlers.context import BotContext
-from handlers.desk import staff_only
+from handlers.guards import staff_only
 from handlers.send import send_html
 
 

@@ -9,6 +9,7 @@ import warnings
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.ext import Defaults
 
 from bot.sender import (
     BotBlockedError,
@@ -17,6 +18,14 @@ from bot.sender import (
     TransientError,
     UndeliverableError,
 )
+
+
+def bot_defaults() -> Defaults:
+    """How every message is sent, by the bot and by the web desk alike."""
+    return Defaults(
+        parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+
 
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 """As for every other message of the bot (the Application's defaults): no link previews."""

@@ -14,9 +14,9 @@ import uvicorn
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from app.app import bot_defaults
 from bot.config import Settings
 from bot.services import Services
+from telegram_io.delivery import bot_defaults
 from web.app import create_app
 
 logger = logging.getLogger(__name__)

@@ -10,8 +10,8 @@ import httpx
 import pytest
 from telegram.ext import ExtBot
 
-from app.app import bot_defaults
 from bot.services import Services
+from telegram_io.delivery import bot_defaults
 from tests.conftest import STAFF_ID
 from tests.harness import Harness
 

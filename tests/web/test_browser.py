@@ -107,7 +107,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
     import uvicorn
     from telegram.ext import ExtBot
 
-    from app.app import bot_defaults
+    from telegram_io.delivery import bot_defaults
     from web.app import create_app
 
     folder = tmp_path_factory.mktemp("desk")
@@ -216,7 +216,7 @@ def test_a_broadcast_shows_its_progress_as_the_bot_sends_it(page: Any, desk: Des
         api = OfflineBotAPI()
         from telegram.ext import ExtBot
 
-        from app.app import bot_defaults
+        from telegram_io.delivery import bot_defaults
 
         bot = ExtBot(desk.settings.token or "", request=api, defaults=bot_defaults())
 
