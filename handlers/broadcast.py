@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
@@ -162,54 +163,91 @@ async def _ask_audience_value(context: BotContext, chat_id: int, form: Form) -> 
     await forms.ask(context, chat_id, escape(question), "audience_value", choices)
 
 
+Data = dict[str, Any]
+PRESS_A_BUTTON = N_("Please press one of the buttons.")
+SEND_TEXT = N_("Please send the announcement as a text message.")
+
+
+def _has_text(answer: forms.Answer) -> bool:
+    return bool(answer.html and answer.text and answer.text.strip())
+
+
+def _take_text(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if not _has_text(answer):
+        raise FieldError(SEND_TEXT)
+    data["first_html"] = answer.html
+    return "language"
+
+
+def _take_language(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if answer.choice not in LOCALES:
+        raise FieldError(PRESS_A_BUTTON)
+    data["primary"] = answer.choice
+    data["texts"] = {answer.choice: data.pop("first_html")}
+    return "other"
+
+
+def _take_other(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if answer.choice != SKIP:
+        if not _has_text(answer):
+            raise FieldError(SEND_TEXT)
+        other = next(locale for locale in LOCALES if locale != data["primary"])
+        data["texts"][other] = answer.html
+    return "when" if data.get("audience") else "audience"
+
+
+def _take_audience(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if answer.choice not in [kind.value for kind in AudienceKind]:
+        raise FieldError(PRESS_A_BUTTON)
+    data["audience"] = answer.choice
+    return "when" if answer.choice == AudienceKind.ALL.value else "audience_value"
+
+
+def _take_audience_value(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if data["audience"] == AudienceKind.TRAINING.value:
+        training_id = cb.parse_int(answer.choice)
+        if training_id is None:
+            raise FieldError(PRESS_A_BUTTON)
+        data["training_id"] = training_id
+    else:
+        data["audience_value"] = answer.choice
+    _audience(data)  # raises on a value that does not fit
+    return "when"
+
+
+def _take_when(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    if answer.choice not in (NOW, LATER):
+        raise FieldError(PRESS_A_BUTTON)
+    data["send_at"] = None
+    return "confirm" if answer.choice == NOW else "send_at"
+
+
+def _take_send_at(data: Data, answer: forms.Answer, now: dt.datetime) -> str:
+    send_at = parse_local_datetime(answer.text or "", DEFAULT_TIMEZONE)
+    if send_at <= now:
+        raise FieldError(N_("That time has already passed."))
+    data["send_at"] = iso(send_at)
+    return "confirm"
+
+
+_STEPS: dict[str, Callable[[Data, forms.Answer, dt.datetime], str]] = {
+    "text": _take_text,
+    "language": _take_language,
+    "other": _take_other,
+    "audience": _take_audience,
+    "audience_value": _take_audience_value,
+    "when": _take_when,
+    "send_at": _take_send_at,
+}
+"""Each step of the form: store its answer, return the next step."""
+
+
 def _take(form: Form, answer: forms.Answer, now: dt.datetime) -> str:
     """Store the answer to the current step; returns the next step."""
-    step, data = form.step, form.data
-    if step == "text":
-        if not answer.html or not answer.text or not answer.text.strip():
-            raise FieldError(N_("Please send the announcement as a text message."))
-        data["first_html"] = answer.html
-        return "language"
-    if step == "language":
-        if answer.choice not in LOCALES:
-            raise FieldError(N_("Please press one of the buttons."))
-        data["primary"] = answer.choice
-        data["texts"] = {answer.choice: data.pop("first_html")}
-        return "other"
-    if step == "other":
-        if answer.choice != SKIP:
-            if not answer.html or not answer.text or not answer.text.strip():
-                raise FieldError(N_("Please send the announcement as a text message."))
-            other = next(locale for locale in LOCALES if locale != data["primary"])
-            data["texts"][other] = answer.html
-        return "when" if data.get("audience") else "audience"
-    if step == "audience":
-        if answer.choice not in [kind.value for kind in AudienceKind]:
-            raise FieldError(N_("Please press one of the buttons."))
-        data["audience"] = answer.choice
-        return "when" if answer.choice == AudienceKind.ALL.value else "audience_value"
-    if step == "audience_value":
-        if data["audience"] == AudienceKind.TRAINING.value:
-            training_id = cb.parse_int(answer.choice)
-            if training_id is None:
-                raise FieldError(N_("Please press one of the buttons."))
-            data["training_id"] = training_id
-        else:
-            data["audience_value"] = answer.choice
-        _audience(data)  # raises on a value that does not fit
-        return "when"
-    if step == "when":
-        if answer.choice not in (NOW, LATER):
-            raise FieldError(N_("Please press one of the buttons."))
-        data["send_at"] = None
-        return "confirm" if answer.choice == NOW else "send_at"
-    if step == "send_at":
-        send_at = parse_local_datetime(answer.text or "", DEFAULT_TIMEZONE)
-        if send_at <= now:
-            raise FieldError(N_("That time has already passed."))
-        data["send_at"] = iso(send_at)
-        return "confirm"
-    raise FieldError(N_("Please press one of the buttons."))
+    take = _STEPS.get(form.step)
+    if take is None:
+        raise FieldError(PRESS_A_BUTTON)
+    return take(form.data, answer, now)
 
 
 def _audience(data: dict[str, object]) -> Audience:

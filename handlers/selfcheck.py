@@ -7,10 +7,19 @@ that the run belongs to the presser and is still open, and that the question and
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
 from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.selfcheck import Outcome, Progress, Questionnaire, red_areas_summary
+from bot.selfcheck import (
+    Outcome,
+    Progress,
+    Questionnaire,
+    SelfCheckService,
+    red_areas_summary,
+)
 from handlers import callbacks as cb
 from handlers import render
 from handlers import selfcheck_view as view
@@ -100,6 +109,128 @@ async def _send_result(context: BotContext, chat_id: int, user_id: int, *, later
     await send_html(context.bot, chat_id, html, keyboard)
 
 
+@dataclass(frozen=True, slots=True)
+class _Press:
+    """One press of a ``ck`` button, with what every action needs."""
+
+    query: CallbackQuery
+    context: BotContext
+    questionnaire: Questionnaire
+    user_id: int
+    chat_id: int
+    args: list[str]
+
+    @property
+    def service(self) -> SelfCheckService:
+        return self.context.services.selfcheck
+
+    async def expired(self) -> None:
+        await self.query.answer(self.context._("This button has expired."))
+
+
+async def _intro(press: _Press) -> None:
+    await press.query.answer()
+    status = await press.service.status(press.user_id)
+    await _edit(press.query, *view.intro(press.context, status, len(press.questionnaire)))
+
+
+async def _new(press: _Press) -> None:
+    await press.query.answer()
+    progress = await press.service.start(press.user_id)
+    as_new_message = press.args[1:] == [view.AS_NEW_MESSAGE]
+    await _show_question(press.query, press.context, progress, new_message=as_new_message)
+
+
+async def _resume(press: _Press) -> None:
+    await press.query.answer()
+    await _show_question(press.query, press.context, await press.service.resume(press.user_id))
+
+
+async def _answer(press: _Press) -> None:
+    query, context, args = press.query, press.context, press.args
+    answer = view.ANSWER_CODES.get(args[3])
+    if answer is None:
+        await press.expired()
+        return
+    answered = await press.service.answer(press.user_id, int(args[1]), args[2], answer)
+    if answered.outcome is Outcome.EXPIRED:
+        await query.answer(
+            context._(
+                "This check has already finished or was deleted. Send /cek to start again "
+                "or to see your result."
+            ),
+            show_alert=True,
+        )
+        return
+    await query.answer()
+    if answered.outcome is Outcome.NEXT:
+        assert answered.progress is not None
+        await _show_question(query, context, answered.progress)
+        return
+    await _edit(query, view.finished(context, len(press.questionnaire)), None)
+    await _send_result(context, press.chat_id, press.user_id, later=False)
+
+
+async def _show(press: _Press) -> None:
+    progress = await press.service.show(press.user_id, int(press.args[1]), press.args[2])
+    if progress is None:
+        await press.expired()
+        return
+    await press.query.answer()
+    await _show_question(press.query, press.context, progress)
+
+
+async def _pause(press: _Press) -> None:
+    await press.query.answer()
+    status = await press.service.status(press.user_id)
+    total = len(press.questionnaire)
+    if status.progress is None:  # finished or deleted meanwhile: offer what there is
+        await _edit(press.query, *view.intro(press.context, status, total))
+        return
+    await _edit(press.query, *view.paused(press.context, status.progress.answered, total))
+
+
+async def _result(press: _Press) -> None:
+    await press.query.answer()
+    await _send_result(press.context, press.chat_id, press.user_id, later=True)
+
+
+async def _delete(press: _Press) -> None:
+    await press.query.answer()
+    if press.args[1:] == [view.CONFIRM]:
+        count = await press.service.delete(press.user_id)
+        await _edit(
+            press.query, view.deleted(press.context, count), render.back_to_menu(press.context)
+        )
+        return
+    html, keyboard = view.delete_question(press.context)
+    await send_html(press.context.bot, press.chat_id, html, keyboard)
+
+
+async def _keep(press: _Press) -> None:
+    await press.query.answer()
+    await _edit(press.query, view.kept(press.context), render.back_to_menu(press.context))
+
+
+def _valid_run(args: list[str], length: int) -> bool:
+    return len(args) == length and _run_id(args[1]) is not None
+
+
+_ACTIONS: dict[str, tuple[Callable[[list[str]], bool], Callable[[_Press], Awaitable[None]]]] = {
+    "": (lambda args: True, _intro),
+    view.NEW: (lambda args: args[1:] in ([], [view.AS_NEW_MESSAGE]), _new),
+    view.RESUME: (lambda args: len(args) == 1, _resume),
+    view.ANSWER: (lambda args: _valid_run(args, 4), _answer),
+    view.SHOW: (lambda args: _valid_run(args, 3), _show),
+    view.PAUSE: (lambda args: len(args) == 1, _pause),
+    view.RESULT: (lambda args: len(args) == 1, _result),
+    view.DELETE: (lambda args: args[1:] in ([], [view.CONFIRM]), _delete),
+    view.KEEP: (lambda args: len(args) == 1, _keep),
+}
+"""The self-check's buttons: the first field of the data, whether the rest is well formed,
+and what the press does."""
+
+
 async def button(update: Update, context: BotContext) -> None:
     """Every ``ck`` button; unknown or forged data gets "this button has expired"."""
     query = update.callback_query
@@ -109,77 +240,15 @@ async def button(update: Update, context: BotContext) -> None:
         await query.answer()
         await _unavailable(context, query.message.chat.id)
         return
-    user_id = context.user_record.id
-    chat_id = query.message.chat.id
-    service = context.services.selfcheck
     args = cb.unpack(query.data)
-    action = args[0] if args else ""
-
-    if action == "":
-        await query.answer()
-        status = await service.status(user_id)
-        await _edit(query, *view.intro(context, status, len(questionnaire)))
-    elif action == view.NEW and args[1:] in ([], [view.AS_NEW_MESSAGE]):
-        await query.answer()
-        progress = await service.start(user_id)
-        await _show_question(
-            query, context, progress, new_message=args[1:] == [view.AS_NEW_MESSAGE]
-        )
-    elif action == view.RESUME and len(args) == 1:
-        await query.answer()
-        await _show_question(query, context, await service.resume(user_id))
-    elif action == view.ANSWER and len(args) == 4 and _run_id(args[1]) is not None:
-        answer = view.ANSWER_CODES.get(args[3])
-        if answer is None:
-            await query.answer(context._("This button has expired."))
-            return
-        answered = await service.answer(user_id, int(args[1]), args[2], answer)
-        if answered.outcome is Outcome.EXPIRED:
-            await query.answer(
-                context._(
-                    "This check has already finished or was deleted. Send /cek to start again "
-                    "or to see your result."
-                ),
-                show_alert=True,
-            )
-            return
-        await query.answer()
-        if answered.outcome is Outcome.NEXT:
-            assert answered.progress is not None
-            await _show_question(query, context, answered.progress)
-            return
-        await _edit(query, view.finished(context, len(questionnaire)), None)
-        await _send_result(context, chat_id, user_id, later=False)
-    elif action == view.SHOW and len(args) == 3 and _run_id(args[1]) is not None:
-        progress = await service.show(user_id, int(args[1]), args[2])
-        if progress is None:
-            await query.answer(context._("This button has expired."))
-            return
-        await query.answer()
-        await _show_question(query, context, progress)
-    elif action == view.PAUSE and len(args) == 1:
-        await query.answer()
-        status = await service.status(user_id)
-        if status.progress is None:  # finished or deleted meanwhile: offer what there is
-            await _edit(query, *view.intro(context, status, len(questionnaire)))
-            return
-        await _edit(query, *view.paused(context, status.progress.answered, len(questionnaire)))
-    elif action == view.RESULT and len(args) == 1:
-        await query.answer()
-        await _send_result(context, chat_id, user_id, later=True)
-    elif action == view.DELETE and len(args) == 1:
-        await query.answer()
-        html, keyboard = view.delete_question(context)
-        await send_html(context.bot, chat_id, html, keyboard)
-    elif action == view.DELETE and args[1:] == [view.CONFIRM]:
-        await query.answer()
-        count = await service.delete(user_id)
-        await _edit(query, view.deleted(context, count), render.back_to_menu(context))
-    elif action == view.KEEP and len(args) == 1:
-        await query.answer()
-        await _edit(query, view.kept(context), render.back_to_menu(context))
-    else:
-        await query.answer(context._("This button has expired."))
+    press = _Press(
+        query, context, questionnaire, context.user_record.id, query.message.chat.id, args
+    )
+    route = _ACTIONS.get(args[0] if args else "")
+    if route is None or not route[0](args):
+        await press.expired()
+        return
+    await route[1](press)
 
 
 async def stats(update: Update, context: BotContext) -> None:

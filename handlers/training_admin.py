@@ -6,6 +6,8 @@ the role is resolved afresh for each update, so a removed staff member is stoppe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, InputFile, Update
@@ -478,53 +480,100 @@ async def _review(context: BotContext, chat_id: int, form: Form) -> None:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Given:
+    """One answer to the training form, with what every step needs to read it."""
+
+    answer: forms.Answer
+    text: str
+    zone: str
+    now: Any
+
+
+def _set_text(step: str, given: _Given, data: dict[str, Any]) -> None:
+    kind, locale = step.split("_")
+    texts = data.setdefault("texts", {}).setdefault(locale, {"title": "", "description": ""})
+    if kind == "title":
+        texts["title"] = clean_text(given.text, MAX_TITLE, MIN_TITLE)
+    else:
+        texts["description"] = (
+            "" if given.answer.choice == SKIP else clean_text(given.text, MAX_DESCRIPTION, 0)
+        )
+
+
+def _set_programme(given: _Given, data: dict[str, Any]) -> None:
+    data["programme"] = parse_programme(given.answer.choice or given.text)
+
+
+def _set_timezone(given: _Given, data: dict[str, Any]) -> None:
+    new_zone = parse_timezone(given.answer.choice or given.text)
+    for key in ("starts_at", "ends_at", "deadline"):  # keep the local times as typed
+        if data.get(key):
+            local = parse_iso(data[key]).astimezone(TIMEZONES[given.zone])
+            data[key] = iso(local.replace(tzinfo=TIMEZONES[new_zone]))
+    data["timezone"] = new_zone
+
+
+def _set_start(given: _Given, data: dict[str, Any]) -> None:
+    starts_at = parse_local_datetime(given.text, given.zone)
+    if starts_at <= given.now:
+        raise FieldError(N_("That time has already passed."))
+    data["starts_at"] = iso(starts_at)
+
+
+def _set_end(given: _Given, data: dict[str, Any]) -> None:
+    data["ends_at"] = iso(parse_end(given.text, parse_iso(data["starts_at"]), given.zone))
+
+
+def _set_place(given: _Given, data: dict[str, Any]) -> None:
+    data["place"], data["online_url"] = parse_place(given.text)
+
+
+def _set_organiser(given: _Given, data: dict[str, Any]) -> None:
+    data["organiser"] = clean_text(given.text, MAX_ORGANISER, 2)
+
+
+def _set_capacity(given: _Given, data: dict[str, Any]) -> None:
+    data["capacity"] = None if given.answer.choice == SKIP else parse_capacity(given.text)
+
+
+def _set_deadline(given: _Given, data: dict[str, Any]) -> None:
+    if given.answer.choice == SKIP:
+        data["deadline"] = None
+        return
+    deadline = parse_local_datetime(given.text, given.zone, date_only_means_end_of_day=True)
+    if data.get("starts_at") and deadline > parse_iso(data["starts_at"]):
+        raise FieldError(N_("The registration deadline must be before the start."))
+    data["deadline"] = iso(deadline)
+
+
+def _set_status(given: _Given, data: dict[str, Any]) -> None:
+    if given.answer.choice not in ("published", "draft"):
+        raise FieldError(N_("Please press one of the buttons."))
+    data["status"] = given.answer.choice
+
+
+_SETTERS: dict[str, Callable[[_Given, dict[str, Any]], None]] = {
+    "programme": _set_programme,
+    "timezone": _set_timezone,
+    "start": _set_start,
+    "end": _set_end,
+    "place": _set_place,
+    "organiser": _set_organiser,
+    "capacity": _set_capacity,
+    "deadline": _set_deadline,
+    "review": _set_status,
+}
+"""Each step of the training form (besides the titles and descriptions): store its answer."""
+
+
 def _apply(step: str, answer: forms.Answer, data: dict[str, Any], now: Any) -> None:
     """Store the answer to ``step`` in ``data``; raises :class:`FieldError` if it is wrong."""
-    text = (answer.text or "").strip()
-    zone = data.get("timezone") or "WIB"
-    if step == "programme":
-        data["programme"] = parse_programme(answer.choice or text)
-    elif step.startswith(("title_", "description_")):
-        kind, locale = step.split("_")
-        texts = data.setdefault("texts", {}).setdefault(locale, {"title": "", "description": ""})
-        if kind == "title":
-            texts["title"] = clean_text(text, MAX_TITLE, MIN_TITLE)
-        else:
-            texts["description"] = (
-                "" if answer.choice == SKIP else clean_text(text, MAX_DESCRIPTION, 0)
-            )
-    elif step == "timezone":
-        new_zone = parse_timezone(answer.choice or text)
-        for key in ("starts_at", "ends_at", "deadline"):  # keep the local times as typed
-            if data.get(key):
-                local = parse_iso(data[key]).astimezone(TIMEZONES[zone])
-                data[key] = iso(local.replace(tzinfo=TIMEZONES[new_zone]))
-        data["timezone"] = new_zone
-    elif step == "start":
-        starts_at = parse_local_datetime(text, zone)
-        if starts_at <= now:
-            raise FieldError(N_("That time has already passed."))
-        data["starts_at"] = iso(starts_at)
-    elif step == "end":
-        data["ends_at"] = iso(parse_end(text, parse_iso(data["starts_at"]), zone))
-    elif step == "place":
-        data["place"], data["online_url"] = parse_place(text)
-    elif step == "organiser":
-        data["organiser"] = clean_text(text, MAX_ORGANISER, 2)
-    elif step == "capacity":
-        data["capacity"] = None if answer.choice == SKIP else parse_capacity(text)
-    elif step == "deadline":
-        if answer.choice == SKIP:
-            data["deadline"] = None
-        else:
-            deadline = parse_local_datetime(text, zone, date_only_means_end_of_day=True)
-            if data.get("starts_at") and deadline > parse_iso(data["starts_at"]):
-                raise FieldError(N_("The registration deadline must be before the start."))
-            data["deadline"] = iso(deadline)
-    elif step == "review":
-        if answer.choice not in ("published", "draft"):
-            raise FieldError(N_("Please press one of the buttons."))
-        data["status"] = answer.choice
+    given = _Given(answer, (answer.text or "").strip(), data.get("timezone") or "WIB", now)
+    if step.startswith(("title_", "description_")):
+        _set_text(step, given, data)
+    elif step in _SETTERS:
+        _SETTERS[step](given, data)
 
 
 @forms.flow(NEW_FLOW)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import (
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -267,6 +269,27 @@ async def on_answer(update: Update, context: BotContext, form: Form, answer: for
     await _ask(context, chat_id, form)
 
 
+def _take_sector(data: dict[str, Any], answer: forms.Answer, text: str) -> str:
+    if answer.choice == OTHER_SECTOR:
+        return "sector_other"
+    if answer.choice in SECTORS:
+        data["sector"] = answer.choice
+    else:
+        data["sector"] = clean_field(text, MAX_SECTOR)
+    return "province"
+
+
+def _phone(context: BotContext, answer: forms.Answer, text: str) -> str | None:
+    """The phone number answered (None: skipped)."""
+    if answer.foreign_contact:
+        raise FieldError(N_("Please share your own number, or press Skip."))
+    if answer.phone:
+        return normalize_phone(answer.phone)
+    if text in (context._("Skip"), "-"):
+        return None
+    return normalize_phone(text)
+
+
 def _take(context: BotContext, form: Form, answer: forms.Answer) -> str | None:
     """Store the answer to the current step; returns the next step (None: all done)."""
     _ = context._
@@ -279,13 +302,7 @@ def _take(context: BotContext, form: Form, answer: forms.Answer) -> str | None:
         data["business_name"] = clean_field(text, MAX_BUSINESS)
         return "sector"
     if step == "sector":
-        if answer.choice == OTHER_SECTOR:
-            return "sector_other"
-        if answer.choice in SECTORS:
-            data["sector"] = answer.choice
-            return "province"
-        data["sector"] = clean_field(text, MAX_SECTOR)
-        return "province"
+        return _take_sector(data, answer, text)
     if step == "sector_other":
         data["sector"] = clean_field(text, MAX_SECTOR)
         return "province"
@@ -298,14 +315,7 @@ def _take(context: BotContext, form: Form, answer: forms.Answer) -> str | None:
         data["province"] = province
         return "phone"
     if step == "phone":
-        if answer.foreign_contact:
-            raise FieldError(N_("Please share your own number, or press Skip."))
-        if answer.phone:
-            data["phone"] = normalize_phone(answer.phone)
-        elif text in (_("Skip"), "-"):
-            data["phone"] = None
-        else:
-            data["phone"] = normalize_phone(text)
+        data["phone"] = _phone(context, answer, text)
         return "consent"
     if step == "consent":
         if answer.choice == CONSENT:

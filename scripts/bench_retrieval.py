@@ -592,22 +592,48 @@ def subsets(outcomes: Sequence[Outcome]) -> list[tuple[str, list[Outcome]]]:
     ]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--tune", action="store_true", help="search thresholds on the tune half")
-    parser.add_argument("--misses", action="store_true", help="list tune-half mistakes")
-    args = parser.parse_args(argv)
+System = tuple[str, list[Outcome], Callable[[Sequence[Match]], Decision]]
+"""A name, its outcomes on the questions, and how it decides on its matches."""
 
+
+def _print_half(
+    half: str, systems: Sequence[System], ours_decide: Callable[[Sequence[Match]], Decision]
+) -> None:
+    rows: list[tuple[str, Metrics]] = []
+    for name, outcomes, decide in systems:
+        chosen = [o for o in outcomes if half == "all" or o.question.half == half]
+        for label, part in subsets(chosen):
+            rows.append((f"{name:4} {label}", evaluate(part, decide)))
+    print_table(f"== {half} ==", rows)
+    if half == "held-out":
+        for name, outcomes, _ in systems[:-1]:
+            print(f"\nissue 10 targets, held-out half, {name} (all languages):")
+            held_out = [o for o in outcomes if o.question.half == "held-out"]
+            print_targets(evaluate(held_out, ours_decide))
+
+
+def _load_checked() -> tuple[list[Entry], list[Question]]:
+    """The entries and the questions, with a warning for every problem found on the way."""
     loaded = load_directory()
     for problem in loaded.problems:
         print(f"warning: entry problem: {problem}", file=sys.stderr)
-    entries = loaded.entries
+    entries = list(loaded.entries)
     questions = load_questions()
     known = {e.id for e in entries}
     for question in questions:
         missing = (question.expect or frozenset()) - known
         if missing:
             print(f"warning: {question.source}: unknown ids {sorted(missing)}", file=sys.stderr)
+    return entries, questions
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tune", action="store_true", help="search thresholds on the tune half")
+    parser.add_argument("--misses", action="store_true", help="list tune-half mistakes")
+    args = parser.parse_args(argv)
+
+    entries, questions = _load_checked()
     halves = {
         "held-out": [q for q in questions if q.half == "held-out"],
         "tune": [q for q in questions if q.half == "tune"],
@@ -654,21 +680,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return baseline_decide(matches, base_min)
 
     print(LEGEND)
+    systems: list[System] = [("ours", ours, ours_decide), ("BM25", base, base_decide)]
+    if blended:
+        systems.insert(0, ("+sem", blended, ours_decide))
     for half in ("held-out", "tune", "all"):
-        rows: list[tuple[str, Metrics]] = []
-        systems = [("ours", ours, ours_decide), ("BM25", base, base_decide)]
-        if blended:
-            systems.insert(0, ("+sem", blended, ours_decide))
-        for name, outcomes, decide in systems:
-            chosen = [o for o in outcomes if half == "all" or o.question.half == half]
-            for label, part in subsets(chosen):
-                rows.append((f"{name:4} {label}", evaluate(part, decide)))
-        print_table(f"== {half} ==", rows)
-        if half == "held-out":
-            for name, outcomes, _ in systems[:-1]:
-                print(f"\nissue 10 targets, held-out half, {name} (all languages):")
-                held_out = [o for o in outcomes if o.question.half == "held-out"]
-                print_targets(evaluate(held_out, ours_decide))
+        _print_half(half, systems, ours_decide)
     print_small_talk()
 
     print(

@@ -300,6 +300,49 @@ def question_tokens(questions: Sequence[Question]) -> Counter[str]:
         return Counter(t for q in questions for t in norm.normalize(q.q))
 
 
+def _print_changes(
+    results: dict[str, Result],
+    variants: Sequence[tuple[str, Table, Callable[[Question], str]]],
+    gate: Callable[[Sequence[search.Match]], Decision],
+    *,
+    show: bool,
+) -> None:
+    """Outcome changes against ours, held-out half."""
+    print("\n== held-out outcome changes against ours (better / worse / other change) ==")
+    rank = UTILITY  # the project's own value of each outcome to the user
+    base = {o.question: o for o in results["ours"].outcomes if o.question.half == "held-out"}
+    for name, *_ in variants[1:]:
+        better, worse, other = [], [], 0
+        for o in results[name].outcomes:
+            if o.question not in base:
+                continue
+            was = base[o.question]
+            before = outcome_kind(was.question, gate(was.matches))
+            after = outcome_kind(o.question, gate(o.matches))
+            if rank[after] > rank[before]:
+                better.append((o.question.q, before, after))
+            elif rank[after] < rank[before]:
+                worse.append((o.question.q, before, after))
+            else:
+                other += [m.entry_id for m in was.matches] != [m.entry_id for m in o.matches]
+        print(f"{name:7} better {len(better):3d}  worse {len(worse):3d}  reranked {other:3d}")
+        if show:
+            for sign, items in (("+", better), ("-", worse)):
+                for q, before, after in items:
+                    print(f"    {sign} {before} -> {after}: {q!r}")
+
+
+def _print_halves(questions: Sequence[Question]) -> None:
+    for half in ("held-out", "tune"):
+        part = [q for q in questions if q.half == half]
+        print(
+            f"  {half:8}: {sum(q.in_scope for q in part)} in scope "
+            f"(id {sum(q.in_scope and q.lang == 'id' for q in part)}, "
+            f"en {sum(q.in_scope and q.lang == 'en' for q in part)}), "
+            f"{sum(not q.in_scope for q in part)} off-topic"
+        )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--changes", action="store_true", help="list held-out outcome changes")
@@ -317,14 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     safe = {**{k: v for k, v in indo.items() if k not in written}, **ours}
     files = sorted({q.source for q in questions})
     print(f"entries {len(entries)}; questions {len(questions)} from {', '.join(files)}")
-    for half in ("held-out", "tune"):
-        part = [q for q in questions if q.half == half]
-        print(
-            f"  {half:8}: {sum(q.in_scope for q in part)} in scope "
-            f"(id {sum(q.in_scope and q.lang == 'id' for q in part)}, "
-            f"en {sum(q.in_scope and q.lang == 'en' for q in part)}), "
-            f"{sum(not q.in_scope for q in part)} off-topic"
-        )
+    _print_halves(questions)
 
     variants: list[tuple[str, Table, Callable[[Question], str]]] = [
         ("ours", ours, as_is),
@@ -353,29 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             if lang != "all":
                 print()
 
-    # Outcome changes against ours, held-out half.
-    print("\n== held-out outcome changes against ours (better / worse / other change) ==")
-    rank = UTILITY  # the project's own value of each outcome to the user
-    base = {o.question: o for o in results["ours"].outcomes if o.question.half == "held-out"}
-    for name, *_ in variants[1:]:
-        better, worse, other = [], [], 0
-        for o in results[name].outcomes:
-            if o.question not in base:
-                continue
-            was = base[o.question]
-            before = outcome_kind(was.question, gate(was.matches))
-            after = outcome_kind(o.question, gate(o.matches))
-            if rank[after] > rank[before]:
-                better.append((o.question.q, before, after))
-            elif rank[after] < rank[before]:
-                worse.append((o.question.q, before, after))
-            else:
-                other += [m.entry_id for m in was.matches] != [m.entry_id for m in o.matches]
-        print(f"{name:7} better {len(better):3d}  worse {len(worse):3d}  reranked {other:3d}")
-        if args.changes:
-            for sign, items in (("+", better), ("-", worse)):
-                for q, before, after in items:
-                    print(f"    {sign} {before} -> {after}: {q!r}")
+    _print_changes(results, variants, gate, show=args.changes)
 
     # Overlap and conflicts.
     print(

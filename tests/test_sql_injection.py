@@ -538,15 +538,20 @@ class _SqlCheck:
             ):
                 return []
         if isinstance(expr, ast.Name):
-            if expr.id in self.parameters and expr.id == "sql":
-                return []  # a helper passing its caller's statement on (checked at the caller)
-            if expr.id in self.locals:
-                values = self.locals[expr.id]
-                if all(isinstance(v, ast.expr) and not isinstance(v, ast.Tuple) for v in values):
-                    return [p for v in values for p in self.unproven(v, depth + 1)]
-                return [expr.id]
-            if expr.id in self.module.constants:
-                return self.unproven(self.module.constants[expr.id], depth + 1)
+            return self._unproven_name(expr, depth)
+        return [ast.unparse(expr)]
+
+    def _unproven_name(self, expr: ast.Name, depth: int) -> list[str]:
+        """A variable holding SQL: proven if every value it may hold is."""
+        if expr.id in self.parameters and expr.id == "sql":
+            return []  # a helper passing its caller's statement on (checked at the caller)
+        if expr.id in self.locals:
+            values = self.locals[expr.id]
+            if all(isinstance(v, ast.expr) and not isinstance(v, ast.Tuple) for v in values):
+                return [p for v in values for p in self.unproven(v, depth + 1)]
+            return [expr.id]
+        if expr.id in self.module.constants:
+            return self.unproven(self.module.constants[expr.id], depth + 1)
         return [ast.unparse(expr)]
 
     def _interpolated(self, expr: ast.expr, depth: int) -> list[str]:
