@@ -24,6 +24,7 @@ from handlers import callbacks as cb
 from handlers import render
 from handlers import selfcheck_view as view
 from handlers.context import BotContext
+from handlers.guards import staff_only
 from handlers.send import send_html
 
 DEEP_LINK = "cek"
@@ -251,17 +252,10 @@ async def button(update: Update, context: BotContext) -> None:
     await route[1](press)
 
 
+@staff_only
 async def stats(update: Update, context: BotContext) -> None:
     """/cekstats, staff only: which areas SMEs most often score red (anonymous)."""
     assert update.effective_chat is not None
-    if not context.is_staff:
-        await send_html(
-            context.bot,
-            update.effective_chat.id,
-            context._("I don't know that command. Here is what I can do:"),
-            render.main_menu(context),
-        )
-        return
     await send_html(context.bot, update.effective_chat.id, await stats_section(context))
 
 
